@@ -1,0 +1,6 @@
+"""Softmax family (filled in by the softmax work).
+
+Holds: (nothing yet).
+"""
+
+__all__: list = []
