@@ -5,7 +5,7 @@ Holds:
     detect_anomaly, set_detect_anomaly                      -- NaN/Inf hunting that names the op
     Function                                                -- one subclass per differentiable op
     backward(tensors, grad_tensors, ...)                    -- what Tensor.backward calls
-    grad(outputs, inputs, ...)                              -- functional gradients (no .grad touched)
+    grad(outputs, inputs, ...)                              -- gradients returned, .grad untouched
 
 How a graph is made and walked:
 
@@ -424,7 +424,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
                 if not tensor._requires_grad:
                     continue
                 creator = tensor.creator
-                gradient = input_grads[index] if run_it and function.needs_input_grad[index] else None
+                wants = run_it and function.needs_input_grad[index]
+                gradient = input_grads[index] if wants else None
                 if gradient is not None:
                     _check_gradient(function, index, tensor, gradient)
                     if creator is None:

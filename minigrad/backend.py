@@ -177,7 +177,7 @@ def array_module(device: str | Device | None):
 
 
 def get_array_module(array):
-    """numpy or cupy, whichever the array belongs to (numpy for anything that is not a CuPy array)."""
+    """numpy or cupy, whichever the array belongs to (numpy for anything but a CuPy array)."""
     if isinstance(array, np.ndarray) or _cupy is None:
         return np
     return _cupy if isinstance(array, _cupy.ndarray) else np

@@ -12,8 +12,6 @@ converts arguments and documents the API.  The derivatives live in ``ops/`` and 
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from . import backend, dtypes
