@@ -25,3 +25,4 @@ from .tensor import Tensor, is_tensor
 from . import autograd, ops  # noqa: E402,F401  (public submodules)
 
 __version__ = "0.1.0"
+from . import nn, optim, utils  # noqa: E402,F401

@@ -1,0 +1,6 @@
+"""nn.activation
+
+Holds: (being written).
+"""
+
+__all__: list = []

@@ -1,0 +1,6 @@
+"""nn.attention
+
+Holds: (being written).
+"""
+
+__all__: list = []

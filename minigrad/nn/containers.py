@@ -1,0 +1,6 @@
+"""nn.containers
+
+Holds: (being written).
+"""
+
+__all__: list = []

@@ -1,0 +1,6 @@
+"""nn.conv
+
+Holds: (being written).
+"""
+
+__all__: list = []

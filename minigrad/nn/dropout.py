@@ -1,0 +1,6 @@
+"""nn.dropout
+
+Holds: (being written).
+"""
+
+__all__: list = []

@@ -1,0 +1,6 @@
+"""nn.embedding
+
+Holds: (being written).
+"""
+
+__all__: list = []

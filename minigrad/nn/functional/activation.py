@@ -1,0 +1,6 @@
+"""nn.functional.activation
+
+Holds: (being written).
+"""
+
+__all__: list = []

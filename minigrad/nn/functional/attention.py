@@ -1,0 +1,6 @@
+"""nn.functional.attention
+
+Holds: (being written).
+"""
+
+__all__: list = []

@@ -1,0 +1,6 @@
+"""nn.functional.conv
+
+Holds: (being written).
+"""
+
+__all__: list = []

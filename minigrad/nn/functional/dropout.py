@@ -1,0 +1,6 @@
+"""nn.functional.dropout
+
+Holds: (being written).
+"""
+
+__all__: list = []

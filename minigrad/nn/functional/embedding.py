@@ -1,0 +1,6 @@
+"""nn.functional.embedding
+
+Holds: (being written).
+"""
+
+__all__: list = []

@@ -1,0 +1,6 @@
+"""nn.functional.linear
+
+Holds: (being written).
+"""
+
+__all__: list = []

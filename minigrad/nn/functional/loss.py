@@ -1,0 +1,6 @@
+"""nn.functional.loss
+
+Holds: (being written).
+"""
+
+__all__: list = []

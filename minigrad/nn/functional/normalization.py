@@ -1,0 +1,6 @@
+"""nn.functional.normalization
+
+Holds: (being written).
+"""
+
+__all__: list = []

@@ -1,0 +1,6 @@
+"""nn.functional.pooling
+
+Holds: (being written).
+"""
+
+__all__: list = []

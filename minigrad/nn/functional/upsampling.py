@@ -1,0 +1,6 @@
+"""nn.functional.upsampling
+
+Holds: (being written).
+"""
+
+__all__: list = []

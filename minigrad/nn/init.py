@@ -1,0 +1,6 @@
+"""nn.init
+
+Holds: (being written).
+"""
+
+__all__: list = []

@@ -1,0 +1,6 @@
+"""nn.linear
+
+Holds: (being written).
+"""
+
+__all__: list = []

@@ -1,0 +1,6 @@
+"""nn.loss
+
+Holds: (being written).
+"""
+
+__all__: list = []

@@ -1,0 +1,6 @@
+"""nn.module
+
+Holds: (being written).
+"""
+
+__all__: list = []

@@ -1,0 +1,6 @@
+"""nn.normalization
+
+Holds: (being written).
+"""
+
+__all__: list = []

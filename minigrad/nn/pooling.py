@@ -1,0 +1,6 @@
+"""nn.pooling
+
+Holds: (being written).
+"""
+
+__all__: list = []

@@ -1,0 +1,6 @@
+"""nn.rnn
+
+Holds: (being written).
+"""
+
+__all__: list = []

@@ -1,0 +1,6 @@
+"""nn.transformer
+
+Holds: (being written).
+"""
+
+__all__: list = []

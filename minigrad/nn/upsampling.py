@@ -1,0 +1,6 @@
+"""nn.upsampling
+
+Holds: (being written).
+"""
+
+__all__: list = []

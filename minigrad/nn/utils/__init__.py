@@ -1,0 +1,4 @@
+"""nn.utils: gradient clipping.
+
+Holds: (being written).
+"""

@@ -1,0 +1,4 @@
+"""minigrad.optim: optimizers and learning-rate schedules.
+
+Holds: (being written).
+"""
