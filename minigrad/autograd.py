@@ -23,6 +23,7 @@ How a graph is made and walked:
 from __future__ import annotations
 
 import functools
+import os
 import traceback
 import weakref
 
@@ -161,9 +162,9 @@ class set_detect_anomaly:
 
 
 class detect_anomaly(set_detect_anomaly):
-    """Inside this context every forward result and every backward gradient is checked for NaN
-    and Inf.  The first one found raises a RuntimeError naming the op and the line of user code
-    that created it.
+    """Inside this context every forward result and every backward gradient is checked for NaN.
+    The first one found raises a RuntimeError naming the op and the line of user code that
+    created it.  Infinities pass: log(0) = -inf is an answer, and masks use -inf on purpose.
 
     >>> import minigrad
     >>> x = minigrad.tensor([-1.0], requires_grad=True)
@@ -178,18 +179,22 @@ class detect_anomaly(set_detect_anomaly):
         super().__init__(True)
 
 
-def _has_nan_or_inf(array) -> bool:
+def _has_nan(array) -> bool:
     if array.dtype.kind not in "fc":
         return False
     xp = backend.get_array_module(array)
-    return not bool(xp.isfinite(array).all())
+    return bool(xp.isnan(array).any())
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def _where_created(function: Function) -> str:
     frames = getattr(function, "_creation_stack", None)
     if not frames:
         return ""
-    user_frames = [f for f in frames if "/minigrad/" not in f.filename.replace("\\", "/")]
+    # The innermost frame outside the minigrad package is the user's line that made the op.
+    user_frames = [f for f in frames if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR)]
     frame = (user_frames or frames)[-1]
     return f" -- created at {frame.filename}:{frame.lineno} in {frame.name}: {frame.line}"
 
@@ -226,36 +231,62 @@ class Function:
         """Run forward on the inputs' arrays; wrap the results in Tensors that remember this
         Function as their creator when any input requires grad and grad mode is on."""
         arrays = [t.data for t in inputs]
-        if len(arrays) > 1:
-            _check_same_device(self, inputs, arrays)
-        result = self.forward(*arrays)
+        try:
+            result = self.forward(*arrays)
+        except Exception:
+            _check_same_device(self, inputs, arrays)  # a clearer error when devices are mixed
+            raise
+        if type(result) is tuple:
+            return self._wrap_outputs(inputs, result)
 
-        multiple = isinstance(result, tuple)
-        results = result if multiple else (result,)
-        if not all(type(array) is _ndarray or backend.is_cuda_array(array) for array in results):
-            # NumPy turns 0-d results into scalars (np.float32); a Tensor always holds an array.
-            results = tuple(_ndarray_of(array) for array in results)
+        # One output, the common case: kept short because every op passes through here.
+        if type(result) is not _ndarray:
+            result = _ndarray_of(result)
+        if _State.grad_enabled:
+            for tensor in inputs:
+                if tensor._requires_grad:
+                    return self._record(inputs, result)
+        if _State.anomaly_enabled:
+            self._check_forward((result,))
+        return Tensor._from_op(result, None, 0)
+
+    def _record(self, inputs, result):
+        """Make the output a graph node: it remembers this Function, which keeps its inputs."""
+        output = Tensor._from_op(result, self, 0)
+        self.inputs = inputs
+        self.needs_input_grad = tuple([tensor._requires_grad for tensor in inputs])
+        self.outputs = (weakref.ref(output),)
+        if _State.anomaly_enabled:
+            self._check_forward((result,))
+        return output
+
+    def _wrap_outputs(self, inputs, results):
+        """__call__ for a Function with several outputs (split, max with indices, ...)."""
+        results = tuple(_ndarray_of(array) for array in results)
         record = _State.grad_enabled and any(t._requires_grad for t in inputs)
-        make = Tensor._from_op
         if record:
-            outputs = tuple(make(array, self, i) for i, array in enumerate(results))
+            # Integer outputs (indices) are not differentiable: they do not require grad.
+            outputs = tuple(Tensor._from_op(array, self if array.dtype.kind == "f" else None, i)
+                            for i, array in enumerate(results))
             self.inputs = inputs
             self.needs_input_grad = tuple(t._requires_grad for t in inputs)
             self.outputs = tuple(weakref.ref(out) for out in outputs)
-            if multiple:
-                self.output_meta = tuple((a.shape, a.dtype) for a in results)
+            self.output_meta = tuple((array.shape, array.dtype) for array in results)
         else:
-            outputs = tuple(make(array, None, 0) for array in results)
-
+            outputs = tuple(Tensor._from_op(array, None, 0) for array in results)
         if _State.anomaly_enabled:
-            self._creation_stack = traceback.extract_stack()[:-1]
-            for i, array in enumerate(results):
-                if _has_nan_or_inf(array):
-                    raise RuntimeError(
-                        f"Function '{type(self).__name__}' returned nan values in its output {i} "
-                        f"(forward){_where_created(self)}"
-                    )
-        return outputs if multiple else outputs[0]
+            self._check_forward(results)
+        return outputs
+
+    def _check_forward(self, results) -> None:
+        """Anomaly mode: remember where this op was created and reject NaN results."""
+        self._creation_stack = traceback.extract_stack()[:-2]
+        for i, array in enumerate(results):
+            if _has_nan(array):
+                raise RuntimeError(
+                    f"Function '{type(self).__name__}' returned nan values in its output {i} "
+                    f"(forward){_where_created(self)}"
+                )
 
     def forward(self, *arrays):
         raise NotImplementedError(f"{type(self).__name__} must define forward (abstract method)")
@@ -285,9 +316,11 @@ def _ndarray_of(array):
 
 
 def _check_same_device(function: Function, inputs, arrays) -> None:
+    if len(arrays) < 2:
+        return
     first = arrays[0]
     for array in arrays[1:]:
-        if type(array) is not type(first) and not backend.same_device(array, first):
+        if not backend.same_device(array, first):
             devices = ", ".join(str(t.device) for t in inputs)
             raise RuntimeError(
                 f"{type(function).__name__}: expected all tensors on the same device, "
@@ -373,12 +406,23 @@ def _run_hooks(tensor, gradient):
 
 
 def _check_gradient(function, index, tensor, gradient):
+    """A gradient must be a Tensor with the shape and dtype of the input it belongs to."""
+    if not isinstance(gradient, Tensor):
+        raise TypeError(
+            f"{type(function).__name__}.backward returned a {type(gradient).__name__} for input "
+            f"{index}; gradients must be Tensors (or None)"
+        )
     if gradient.shape != tensor.shape:
         raise RuntimeError(
             f"{type(function).__name__}.backward returned a gradient of shape "
             f"{tuple(gradient.shape)} for input {index} of shape {tuple(tensor.shape)}"
         )
-    if _State.anomaly_enabled and _has_nan_or_inf(gradient.data):
+    if gradient.dtype != tensor.dtype:
+        raise RuntimeError(
+            f"{type(function).__name__}.backward returned a gradient of dtype {gradient.dtype} "
+            f"for input {index} of dtype {tensor.dtype}"
+        )
+    if _State.anomaly_enabled and _has_nan(gradient.data):
         raise RuntimeError(
             f"Function '{type(function).__name__}Backward' returned nan values in its gradient "
             f"for input {index}{_where_created(function)}"
@@ -390,16 +434,18 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
     gradients.  With ``wanted=None`` leaf gradients are added into ``.grad``; with a list of
     tensors (minigrad.grad) the gradients of exactly those are returned instead."""
     pending = {}  # Function -> list with one gradient (or None) per output
-    leaf_grads = {}  # id(tensor) -> gradient, only when `wanted` is given
+    leaf_pending = {}  # id(leaf) -> [leaf, its gradient summed so far]; delivered at the end
+    captured = {}  # id(tensor) -> gradient, only when `wanted` is given
     wanted_ids = None if wanted is None else {id(t): t for t in wanted}
     root_functions = []
-    owned = set()  # ids of gradient Tensors already stored in some leaf's .grad
 
     for tensor, gradient in zip(roots, root_grads):
         function = tensor.creator
         if function is None:
-            _deliver_to_leaf(tensor, gradient, wanted_ids, leaf_grads, owned)
+            _add_leaf_gradient(leaf_pending, tensor, gradient, wanted_ids)
             continue
+        if function.released:
+            raise RuntimeError(_FREED_MESSAGE)
         if function not in pending:
             pending[function] = [None] * len(function.outputs)
             root_functions.append(function)
@@ -408,17 +454,29 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
     uses = _collect(root_functions)
     needed = None if wanted_ids is None else _prune(uses, root_functions, wanted_ids)
 
+    anomaly = _State.anomaly_enabled
     ready = [f for f in root_functions if uses.get(f, 0) == 0]
     with set_grad_enabled(create_graph):
         while ready:
             function = ready.pop()
             grad_outputs = pending.pop(function)
-            _prepare_output_grads(function, grad_outputs, wanted_ids, leaf_grads)
+            _prepare_output_grads(function, grad_outputs, wanted_ids, captured)
 
             run_it = needed is None or function in needed
-            input_grads = function.backward(*grad_outputs) if run_it else None
-            if not isinstance(input_grads, tuple):
-                input_grads = (input_grads,)
+            if not run_it:
+                input_grads = (None,)
+            else:
+                if anomaly:
+                    input_grads = _backward_blaming_this_function(function, grad_outputs)
+                else:
+                    input_grads = function.backward(*grad_outputs)
+                if type(input_grads) is not tuple:
+                    input_grads = (input_grads,)
+                if len(input_grads) != len(function.inputs):
+                    raise RuntimeError(
+                        f"{type(function).__name__}.backward returned {len(input_grads)} "
+                        f"gradient(s) for {len(function.inputs)} inputs"
+                    )
 
             for index, tensor in enumerate(function.inputs):
                 if not tensor._requires_grad:
@@ -429,7 +487,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
                 if gradient is not None:
                     _check_gradient(function, index, tensor, gradient)
                     if creator is None:
-                        _deliver_to_leaf(tensor, gradient, wanted_ids, leaf_grads, owned)
+                        _add_leaf_gradient(leaf_pending, tensor, gradient, wanted_ids)
                     else:
                         if creator not in pending:
                             pending[creator] = [None] * len(creator.outputs)
@@ -442,10 +500,21 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
                         _release_unreached(creator, uses, pending, ready, retain_graph)
             if not retain_graph:
                 function.release()
+        _deliver_leaf_gradients(leaf_pending, captured, wanted_ids, root_grads)
 
     if wanted is None:
         return None
-    return [leaf_grads.get(id(t)) for t in wanted]
+    return [captured.get(id(t)) for t in wanted]
+
+
+def _backward_blaming_this_function(function, grad_outputs):
+    """Anomaly mode: the ops inside a backward would report their own NaN as a forward anomaly
+    (``Div``); switch that check off so the NaN is blamed on this Function's backward."""
+    _State.anomaly_enabled = False
+    try:
+        return function.backward(*grad_outputs)
+    finally:
+        _State.anomaly_enabled = True
 
 
 def _release_unreached(function, uses, pending, ready, retain_graph):
@@ -468,7 +537,7 @@ def _release_unreached(function, uses, pending, ready, retain_graph):
             current.release()
 
 
-def _prepare_output_grads(function, grad_outputs, wanted_ids, leaf_grads):
+def _prepare_output_grads(function, grad_outputs, wanted_ids, captured):
     """Fill missing output gradients with zeros, run hooks, keep retained and wanted grads."""
     for index, ref in enumerate(function.outputs):
         output = ref()
@@ -481,32 +550,54 @@ def _prepare_output_grads(function, grad_outputs, wanted_ids, leaf_grads):
             if output._hooks:
                 gradient = _run_hooks(output, gradient)
             if output._retains_grad and wanted_ids is None:
-                output.grad = gradient if output.grad is None else output.grad + gradient
+                if output.grad is None:
+                    # A copy: the gradient flows on (it may become a leaf's .grad as well) and
+                    # can be a read-only broadcast view.
+                    output.grad = _owned(gradient)
+                else:
+                    output.grad = output.grad + gradient
             if wanted_ids is not None and id(output) in wanted_ids:
-                leaf_grads[id(output)] = gradient
+                captured[id(output)] = gradient
         grad_outputs[index] = gradient
 
 
-def _deliver_to_leaf(tensor, gradient, wanted_ids, leaf_grads, owned):
-    """Add a gradient into a leaf's ``.grad`` (or into the result of minigrad.grad)."""
-    if tensor._hooks:
-        gradient = _run_hooks(tensor, gradient)
-    if wanted_ids is not None:
-        if id(tensor) in wanted_ids:
-            previous = leaf_grads.get(id(tensor))
-            leaf_grads[id(tensor)] = gradient if previous is None else previous + gradient
-        return
-    if tensor.grad is None:
-        # A gradient Tensor may be handed to several leaves (Add passes the same one to both
-        # inputs) or be a view of another gradient; a leaf's .grad must own its memory, because
-        # users and optimizers modify .grad in place.
-        shared = id(gradient) in owned or gradient.data.base is not None
-        if shared and gradient.creator is None:
-            gradient = Tensor._from_op(gradient.data.copy(), None, 0)
-        owned.add(id(gradient))
-        tensor.grad = gradient
+def _add_leaf_gradient(leaf_pending, tensor, gradient, wanted_ids):
+    """Sum the gradients reaching one leaf; they are delivered once, when backward ends."""
+    if wanted_ids is not None and id(tensor) not in wanted_ids:
+        return  # minigrad.grad: nobody asked for this leaf
+    entry = leaf_pending.get(id(tensor))
+    if entry is None:
+        leaf_pending[id(tensor)] = [tensor, gradient]
     else:
-        tensor.grad = tensor.grad + gradient
+        entry[1] = entry[1] + gradient
+
+
+def _owned(gradient):
+    """``gradient`` with memory of its own (a copy unless it is part of a graph)."""
+    if gradient.creator is not None:
+        return gradient
+    return Tensor._from_op(gradient.data.copy(), None, 0)
+
+
+def _deliver_leaf_gradients(leaf_pending, captured, wanted_ids, root_grads):
+    """Give every leaf its total gradient: run its hooks once, then add it into ``.grad`` (or
+    keep it as a result of minigrad.grad)."""
+    # A leaf's .grad must own its memory, because users and optimizers modify .grad in place,
+    # but a gradient may be shared: Add hands the same Tensor to both inputs, a root gradient is
+    # also held by the caller, and reshape/broadcast gradients are views of other arrays.
+    shared = {id(gradient) for gradient in root_grads}
+    for tensor, gradient in leaf_pending.values():
+        if tensor._hooks:
+            gradient = _run_hooks(tensor, gradient)
+        if wanted_ids is not None:
+            captured[id(tensor)] = gradient
+        elif tensor.grad is None:
+            if id(gradient) in shared or gradient.data.base is not None:
+                gradient = _owned(gradient)
+            shared.add(id(gradient))
+            tensor.grad = gradient
+        else:
+            tensor.grad = tensor.grad + gradient
 
 
 def _as_gradient(tensor, gradient, what):
@@ -526,6 +617,8 @@ def _as_gradient(tensor, gradient, what):
             f"backward: gradient shape {tuple(gradient.shape)} does not match {what} shape "
             f"{tuple(tensor.shape)}"
         )
+    if gradient.dtype != tensor.dtype:
+        gradient = gradient.to(tensor.dtype)
     return gradient
 
 
@@ -585,7 +678,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for i, output in enumerate(outputs):
         _check_root(output, f"output {i}")
     for i, tensor in enumerate(inputs):
-        if not isinstance(tensor, Tensor) or not tensor.requires_grad:
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"grad: input {i} must be a Tensor, got {type(tensor).__name__}")
+        if not tensor.requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad")
     grads = [_as_gradient(t, g, f"output {i}") for i, (t, g) in
              enumerate(zip(outputs, grad_outputs))]

@@ -56,12 +56,12 @@ class Device:
             return
         if not isinstance(spec, str):
             raise TypeError(f"device must be a str or Device, got {type(spec).__name__}")
-        kind, _, number = spec.partition(":")
+        kind, colon, number = spec.partition(":")
         if kind not in ("cpu", "cuda"):
             raise ValueError(f"unknown device {spec!r}: expected 'cpu', 'cuda' or 'cuda:N'")
-        if number:
-            if not number.isdigit():
-                raise ValueError(f"bad device index in {spec!r}")
+        if colon:
+            if not (number.isascii() and number.isdigit()):
+                raise ValueError(f"bad device index in {spec!r}: expected 'cuda:N' with N >= 0")
             index = int(number)
         if kind == "cpu":
             if index not in (None, 0):
@@ -74,7 +74,10 @@ class Device:
 
     def __eq__(self, other) -> bool:
         if isinstance(other, str):
-            other = Device(other)
+            try:
+                other = Device(other)
+            except ValueError:
+                return False  # not a device name: unequal, as comparing with any other string
         if not isinstance(other, Device):
             return NotImplemented
         return self.type == other.type and self.index == other.index

@@ -119,39 +119,52 @@ def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bo
     return _finish(_on(xp.eye(n, m, dtype=_float_dtype(dtype)), device), requires_grad)
 
 
+def _random_float_dtype(dtype, what: str):
+    dtype = _float_dtype(dtype)
+    if not dtypes.is_floating(dtype):
+        raise TypeError(f"{what}: expected a floating point dtype, got {dtype} (use randint for "
+                        "integers)")
+    return dtype
+
+
 def rand(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Samples from U[0, 1)."""
-    dtype = _float_dtype(dtype)
+    dtype = _random_float_dtype(dtype, "rand")
     rng = backend.generator(device)
     array = rng.random(_size(size), dtype=np.float64).astype(dtype, copy=False)
-    return _finish(array, requires_grad)
+    return _finish(_on(array, device), requires_grad)
 
 
 def randn(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Samples from the standard normal distribution N(0, 1)."""
-    dtype = _float_dtype(dtype)
+    dtype = _random_float_dtype(dtype, "randn")
     rng = backend.generator(device)
     array = rng.standard_normal(_size(size), dtype=np.float64).astype(dtype, copy=False)
-    return _finish(array, requires_grad)
+    return _finish(_on(array, device), requires_grad)
 
 
 def randint(low, high=None, size=(), dtype=None, device=None) -> Tensor:
     """Integers drawn uniformly from [low, high) (``randint(high, size)`` means low = 0)."""
     if high is None:
         low, high = 0, low
-    if isinstance(high, tuple):
+    if isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
     if low >= high:
         raise ValueError(f"randint: low ({low}) must be less than high ({high})")
     rng = backend.generator(device)
     array = rng.integers(low, high, size=_size((size,)))
-    return Tensor._from_op(array.astype(dtypes.as_dtype(dtype) or dtypes.int64), None, 0)
+    array = array.astype(dtypes.as_dtype(dtype) or dtypes.int64)
+    return Tensor._from_op(_on(array, device), None, 0)
 
 
 def randperm(n: int, dtype=None, device=None) -> Tensor:
     """A random permutation of 0 .. n-1."""
+    (n,) = _size((n,))
     rng = backend.generator(device)
-    return Tensor._from_op(rng.permutation(n).astype(dtypes.as_dtype(dtype) or dtypes.int64),
+    # The order that sorts n uniform samples is a uniformly random permutation.  (CuPy's
+    # Generator has no ``permutation``; random() and argsort work on both backends.)
+    order = rng.random(n).argsort()
+    return Tensor._from_op(_on(order.astype(dtypes.as_dtype(dtype) or dtypes.int64), device),
                            None, 0)
 
 

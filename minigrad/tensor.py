@@ -26,6 +26,8 @@ def _as_array(data, dtype=None, device=None, copy=False):
     dtype = dtypes.as_dtype(dtype)
     if isinstance(data, Tensor):
         data = data.data
+    elif isinstance(data, (np.number, np.bool_)):
+        data = np.asarray(data)  # a NumPy scalar keeps its dtype, as an array does
     if isinstance(data, np.ndarray) or backend.is_cuda_array(data):
         array = data
         if dtype is not None and array.dtype != dtype:
@@ -257,7 +259,10 @@ class Tensor:
                 f"implicit conversion of a tensor on {self.device} to a NumPy array is not "
                 "allowed; call .cpu() first"
             )
-        return self.data if dtype is None else self.data.astype(dtype)
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        # np.array(tensor) asks for a copy (copy=True); np.asarray(tensor) shares the memory.
+        return self.data.copy() if copy else self.data
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
@@ -319,7 +324,7 @@ class Tensor:
         return self.to(device)
 
     def type(self, dtype=None):
-        """With no argument, a name like 'minigrad.FloatTensor'; else ``to(dtype)``."""
+        """With no argument, the dtype's name ('minigrad.float32'); else ``to(dtype)``."""
         if dtype is None:
             return dtypes.dtype_name(self.dtype)
         return self.to(dtype)
@@ -516,6 +521,31 @@ class Tensor:
         if isinstance(other, Tensor):
             return other.data
         return other
+
+    # x += y and friends.  On data outside any graph (or a leaf under no_grad) they modify the
+    # tensor in place, so ``param -= lr * param.grad`` inside ``no_grad()`` updates the parameter.
+    # On a tensor inside a graph they fall back to the out-of-place op (``x = x + y``), which
+    # keeps the graph correct; on a leaf that requires grad they raise, as in PyTorch.
+    def _inplace_or_rebind(self, other, inplace, out_of_place, what: str):
+        from .autograd import is_grad_enabled
+
+        if self.creator is not None and is_grad_enabled():
+            return out_of_place(self, other)
+        self._check_inplace(what)
+        inplace(self, other)
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace_or_rebind(other, Tensor.add_, ops.add, "+=")
+
+    def __isub__(self, other):
+        return self._inplace_or_rebind(other, Tensor.sub_, ops.sub, "-=")
+
+    def __imul__(self, other):
+        return self._inplace_or_rebind(other, Tensor.mul_, ops.mul, "*=")
+
+    def __itruediv__(self, other):
+        return self._inplace_or_rebind(other, Tensor.div_, ops.div, "/=")
 
     def zero_(self) -> Tensor:
         self._check_inplace("zero_")
@@ -776,9 +806,20 @@ class _HookHandle:
     def __init__(self, tensor: Tensor, hook):
         self.tensor = tensor
         self.hook = hook
+        self.removed = False
 
     def remove(self) -> None:
-        self.tensor._hooks = tuple(h for h in self.tensor._hooks if h is not self.hook)
+        """Unregister this registration (the same hook may be registered twice); a second call
+        does nothing."""
+        if self.removed:
+            return
+        self.removed = True
+        hooks = list(self.tensor._hooks)
+        for position, hook in enumerate(hooks):
+            if hook is self.hook:
+                del hooks[position]
+                break
+        self.tensor._hooks = tuple(hooks)
 
 
 def is_tensor(obj) -> bool:

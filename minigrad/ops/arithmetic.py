@@ -16,9 +16,15 @@ __all__ = ["add", "sub", "mul", "div", "true_divide", "neg", "pow", "floor_divid
            "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Remainder"]
 
 
-def _broadcast_check(op: str, a, b) -> None:
-    if a.shape != b.shape:
+def _apply_binary(function_class, a, b, op: str) -> Tensor:
+    """Convert the operands (Python numbers adopt the tensor's dtype) and run the Function.
+    A broadcasting failure inside NumPy becomes a ValueError naming the op and both shapes."""
+    a, b = binary_operands(a, b, op)
+    try:
+        return function_class()(a, b)
+    except ValueError:
         broadcast_shapes(op, a.shape, b.shape)
+        raise
 
 
 # ---------------------------------------------------------------------------------------------
@@ -28,40 +34,36 @@ def _broadcast_check(op: str, a, b) -> None:
 
 class Add(Function):
     def forward(self, a, b):
-        self.a_shape, self.b_shape = a.shape, b.shape
         return a + b
 
     # d(a + b)/da = 1, d(a + b)/db = 1
     def backward(self, grad):
-        grad_a = sum_to(grad, self.a_shape) if self.needs_input_grad[0] else None
-        grad_b = sum_to(grad, self.b_shape) if self.needs_input_grad[1] else None
+        a, b = self.inputs
+        grad_a = sum_to(grad, a.shape) if self.needs_input_grad[0] else None
+        grad_b = sum_to(grad, b.shape) if self.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
 def add(a, b) -> Tensor:
     """Elementwise ``a + b`` with broadcasting; result shape is the broadcast shape."""
-    a, b = binary_operands(a, b, "add")
-    _broadcast_check("add", a, b)
-    return Add()(a, b)
+    return _apply_binary(Add, a, b, "add")
 
 
 class Sub(Function):
     def forward(self, a, b):
-        self.a_shape, self.b_shape = a.shape, b.shape
         return a - b
 
     # d(a - b)/da = 1, d(a - b)/db = -1
     def backward(self, grad):
-        grad_a = sum_to(grad, self.a_shape) if self.needs_input_grad[0] else None
-        grad_b = sum_to(-grad, self.b_shape) if self.needs_input_grad[1] else None
+        a, b = self.inputs
+        grad_a = sum_to(grad, a.shape) if self.needs_input_grad[0] else None
+        grad_b = sum_to(-grad, b.shape) if self.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
 def sub(a, b) -> Tensor:
     """Elementwise ``a - b`` with broadcasting."""
-    a, b = binary_operands(a, b, "sub")
-    _broadcast_check("sub", a, b)
-    return Sub()(a, b)
+    return _apply_binary(Sub, a, b, "sub")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -83,9 +85,7 @@ class Mul(Function):
 
 def mul(a, b) -> Tensor:
     """Elementwise ``a * b`` with broadcasting."""
-    a, b = binary_operands(a, b, "mul")
-    _broadcast_check("mul", a, b)
-    return Mul()(a, b)
+    return _apply_binary(Mul, a, b, "mul")
 
 
 class Div(Function):
@@ -103,10 +103,9 @@ class Div(Function):
 def div(a, b) -> Tensor:
     """Elementwise true division ``a / b`` with broadcasting (integers give floats)."""
     a, b = binary_operands(a, b, "div")
-    _broadcast_check("div", a, b)
     if a.data.dtype.kind in "iub" and b.data.dtype.kind in "iub":
         a, b = a.float(), b.float()
-    return Div()(a, b)
+    return _apply_binary(Div, a, b, "div")
 
 
 true_divide = div
@@ -158,9 +157,7 @@ def _safe_log(base: Tensor) -> Tensor:
 
 def pow(base, exponent) -> Tensor:  # noqa: A001 -- the op's name
     """Elementwise ``base ** exponent``; either may be a Python number or a Tensor."""
-    base, exponent = binary_operands(base, exponent, "pow")
-    _broadcast_check("pow", base, exponent)
-    return Pow()(base, exponent)
+    return _apply_binary(Pow, base, exponent, "pow")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,7 +168,7 @@ def pow(base, exponent) -> Tensor:  # noqa: A001 -- the op's name
 def floor_divide(a, b) -> Tensor:
     """Elementwise ``a // b`` (rounds toward minus infinity); not differentiable."""
     a, b = binary_operands(a, b, "floor_divide")
-    _broadcast_check("floor_divide", a, b)
+    broadcast_shapes("floor_divide", a.shape, b.shape)
     return Tensor._from_op(xp_of(a).asarray(a.data // b.data), None, 0)
 
 
@@ -191,6 +188,4 @@ class Remainder(Function):
 
 def remainder(a, b) -> Tensor:
     """Elementwise ``a % b`` with the sign of ``b`` (Python's and PyTorch's convention)."""
-    a, b = binary_operands(a, b, "remainder")
-    _broadcast_check("remainder", a, b)
-    return Remainder()(a, b)
+    return _apply_binary(Remainder, a, b, "remainder")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
-from ..autograd import grad, no_grad
+from ..autograd import enable_grad, grad, no_grad
 from ..tensor import Tensor
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
@@ -137,14 +137,15 @@ def _full_jacobian_check(fn, inputs, wanted, wanted_index, eps, atol, rtol, outp
     numerical = []
     for x in wanted:
         columns = np.zeros((output_size, x.numel()))
-        flat = x.data.reshape(-1)
         for j in range(x.numel()):
-            original = flat[j].item()
-            flat[j] = original + eps
+            # Index the array itself: reshape(-1) of a non-contiguous array would be a copy.
+            element = np.unravel_index(j, x.shape)
+            original = x.data[element].item()
+            x.data[element] = original + eps
             plus = _evaluate(fn, inputs)
-            flat[j] = original - eps
+            x.data[element] = original - eps
             minus = _evaluate(fn, inputs)
-            flat[j] = original
+            x.data[element] = original
             columns[:, j] = (plus - minus) / (2 * eps)
         numerical.append(columns)
     # Analytical Jacobian, one row (output element) at a time, by backward with a one-hot seed.
@@ -222,12 +223,18 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps: float = 1e-6, atol: float 
     count = len(inputs)
 
     def first_derivatives(*args):
-        xs, vs = args[:count], args[count:]
-        outs = _differentiable_outputs(_outputs(fn, xs))
-        pairs = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
-        grads = grad([o for o, _ in pairs], [xs[i] for i in wanted_index],
-                     grad_outputs=[v for _, v in pairs], create_graph=True, allow_unused=True)
-        return tuple(g for g in grads if g is not None and g.requires_grad)
+        # Graph recording stays on even when gradcheck evaluates this under no_grad: the first
+        # derivatives exist only through a graph of fn (without it they would all be missing).
+        with enable_grad():
+            xs, vs = args[:count], args[count:]
+            outs = _differentiable_outputs(_outputs(fn, xs))
+            pairs = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
+            grads = grad([o for o, _ in pairs], [xs[i] for i in wanted_index],
+                         grad_outputs=[v for _, v in pairs], create_graph=True,
+                         allow_unused=True)
+        # A derivative that does not require grad is kept: its own derivative then counts as
+        # zero, so a backward that is not differentiable fails the check instead of vanishing.
+        return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_derivatives, tuple(inputs) + tuple(grad_outputs), eps=eps, atol=atol,
                      rtol=rtol, raise_exception=raise_exception, max_full=max_full, seed=seed)
