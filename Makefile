@@ -23,7 +23,7 @@ demo: $(STAMP)
 	$(PY) examples/linear_regression.py
 
 lint: $(STAMP)
-	$(PY) -m ruff check minigrad kernels tests benchmarks examples
+	$(PY) -m ruff check minigrad kernels tests benchmarks examples scripts
 
 bench: $(STAMP)
 	$(PY) benchmarks/overhead.py

@@ -21,8 +21,9 @@ from .dtypes import bool_ as bool  # noqa: A004 -- PyTorch's name
 from .dtypes import float32 as float  # noqa: A004 -- PyTorch's name
 from .dtypes import int32 as int  # noqa: A004 -- PyTorch's name
 from .ops import *  # noqa: F401,F403 -- every op is also minigrad.NAME, as in torch.NAME
+from .serialization import load, save
 from .tensor import Tensor, is_tensor
 from . import autograd, ops  # noqa: E402,F401  (public submodules)
 
 __version__ = "0.1.0"
-from . import nn, optim, utils  # noqa: E402,F401
+from . import data, nn, optim, train, utils  # noqa: E402,F401

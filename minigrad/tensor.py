@@ -561,9 +561,10 @@ class Tensor:
         """Copy ``source`` (broadcast to this shape) into this tensor's memory."""
         self._check_inplace("copy_")
         source = source.data if isinstance(source, Tensor) else source
+        if isinstance(source, np.ndarray) or backend.is_cuda_array(source):
+            source = backend.to_device(source, self.device)  # a copy between devices if needed
         xp = backend.get_array_module(self.data)
-        self.data[...] = xp.asarray(backend.to_device(source, self.device)
-                                    if isinstance(source, np.ndarray) else source)
+        self.data[...] = xp.asarray(source)
         return self
 
     def add_(self, other, alpha=1) -> Tensor:

@@ -1,7 +1,7 @@
 """Datasets: the indexable collections a DataLoader draws samples from.
 
 Holds:
-    Dataset          -- the base class: ``__getitem__(i)`` returns one sample, ``__len__`` counts them
+    Dataset          -- the base class: ``__getitem__(i)`` gives a sample, ``__len__`` counts
     TensorDataset    -- samples are the i-th rows of some tensors/arrays of equal length
     Subset           -- a view of another dataset through a list of indices
     random_split     -- cut a dataset into non-overlapping random Subsets (counts or fractions)
@@ -97,7 +97,12 @@ class TensorDataset(Dataset):
         return self.tensors[0].shape[0]
 
     def __getitem__(self, index):
-        return tuple(Tensor._from_op(t.data[index], None, 0) for t in self.tensors)
+        rows = []
+        for t in self.tensors:
+            xp = backend.get_array_module(t.data)
+            # asarray: an int index into a 1-d NumPy array gives a NumPy scalar, not an array
+            rows.append(Tensor._from_op(xp.asarray(t.data[index]), None, 0))
+        return tuple(rows)
 
     def get_batch(self, indices) -> tuple:
         """Rows ``indices`` (an int array) of every tensor, gathered in one indexing each."""

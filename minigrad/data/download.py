@@ -14,6 +14,7 @@ and a file found in the cache is always a complete, verified one.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import urllib.error
 import urllib.request
@@ -55,7 +56,7 @@ def download(file_name: str, mirrors: Sequence[str], sha256: str | None,
         try:
             with urllib.request.urlopen(url, timeout=timeout) as response:
                 payload = response.read()
-        except (urllib.error.URLError, OSError, ValueError) as error:
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
             problems.append(f"{url}: {error}")
             continue
         found = hashlib.sha256(payload).hexdigest()

@@ -223,9 +223,18 @@ class RandomCrop:
         h_axis, w_axis = _hw_axes(array, was_tensor, "RandomCrop")
         xp = backend.get_array_module(array)
         if self.padding:
-            widths = [(0, 0)] * array.ndim
-            widths[h_axis] = widths[w_axis] = (self.padding, self.padding)
-            array = xp.pad(array, widths, mode="constant", constant_values=self.fill)
+            # a canvas of the padded size filled with `fill`, the image pasted in the middle
+            # (what np.pad(mode="constant") does, several times faster on small images)
+            p = self.padding
+            padded_shape = list(array.shape)
+            padded_shape[h_axis] += 2 * p
+            padded_shape[w_axis] += 2 * p
+            canvas = xp.full(padded_shape, self.fill, dtype=array.dtype)
+            middle = [slice(None)] * array.ndim
+            middle[h_axis] = slice(p, p + array.shape[h_axis])
+            middle[w_axis] = slice(p, p + array.shape[w_axis])
+            canvas[tuple(middle)] = array
+            array = canvas
         height, width = array.shape[h_axis], array.shape[w_axis]
         crop_h, crop_w = self.size
         if crop_h > height or crop_w > width:

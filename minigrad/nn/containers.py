@@ -11,6 +11,7 @@ dict; these containers register every element as a submodule named by its index 
 
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 
@@ -21,9 +22,11 @@ __all__ = ["Sequential", "ModuleList", "ModuleDict"]
 
 def _index(index: int, length: int, container: str) -> int:
     """A possibly negative position as a non-negative one, or an IndexError."""
-    if not isinstance(index, int):
+    try:
+        index = operator.index(index)  # accepts int, NumPy integers, 0-d integer tensors
+    except TypeError:
         raise TypeError(f"{container} indices must be integers or slices, got "
-                        f"{type(index).__name__}")
+                        f"{type(index).__name__}") from None
     if not -length <= index < length:
         raise IndexError(f"{container} index {index} is out of range for length {length}")
     return index % length

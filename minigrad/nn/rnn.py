@@ -22,12 +22,13 @@ gates i, f, g, o) or 3 (GRU, gates r, z, n):
 
 all drawn from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) as in PyTorch.
 
-How a layer runs (the fused LSTM/GRU path, the default): the input projections of the whole
-sequence are one matmul, ``X W_ih^T + b`` of shape (T * B, G * hidden_size), cut into T blocks of
-B rows; then each step does one matmul ``h W_hh^T`` and one fused gate op from
-``minigrad.ops.rnn``.  ``fused=False`` (the constructor argument, or the ``fused`` attribute)
-runs the composite cell instead: the textbook step written with primitive ops, from which
-autograd derives backpropagation through time.  Both give the same numbers.
+How a layer runs: the input projections of the whole sequence are one matmul,
+``X W_ih^T + b`` of shape (T * B, G * hidden_size), cut into T blocks of B rows; what is left
+for each step is one matmul ``h W_hh^T`` and the gate math.  For LSTM and GRU the step is, by
+default, one fused op from ``minigrad.ops.rnn`` with a hand-derived backward; ``fused=False``
+(the constructor argument, or the ``fused`` attribute) runs the composite step instead: the
+textbook equations written with primitive ops, from which autograd derives backpropagation
+through time.  Both give the same numbers.
 
 Variable-length batches: pass ``lengths`` (a list or integer Tensor of B ints) to ``forward``.
 Sequence b then uses its first ``lengths[b]`` steps only, as PyTorch's packed sequences do:
@@ -44,7 +45,16 @@ import numpy as np
 
 from .. import backend, creation
 from ..ops.linalg import matmul
-from ..ops.rnn import gru_cell, gru_cell_fused, lstm_cell, lstm_cell_fused
+from ..ops.rnn import (
+    gru_cell,
+    gru_cell_composite,
+    gru_cell_fused,
+    lstm_cell,
+    lstm_cell_composite,
+    lstm_cell_fused,
+    rnn_relu_cell,
+    rnn_tanh_cell,
+)
 from ..ops.shape import cat, reshape, split, stack
 from ..ops.unary import where
 from ..tensor import Tensor
@@ -62,12 +72,6 @@ def _check_size(owner: str, name: str, value) -> None:
 
 def _zeros_state(like: Tensor, *shape) -> Tensor:
     return creation.zeros(*shape, dtype=like.dtype, device=like.device)
-
-
-def _project(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
-    """x W^T + b for x (N, in): (N, out)."""
-    result = matmul(x, weight.mT)
-    return result if bias is None else result + bias
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,15 +157,14 @@ class RNNCell(RNNCellBase):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: unknown nonlinearity {nonlinearity!r} (expected 'tanh' "
                              "or 'relu')")
-        self.nonlinearity = nonlinearity
         super().__init__(input_size, hidden_size, bias, 1, device=device, dtype=dtype)
+        self.nonlinearity = nonlinearity
 
     def forward(self, x: Tensor, hx: Tensor | None = None) -> Tensor:
         x, batched = self._check_input(x)
         h = self._check_state(hx, x, batched, "hx")
-        pre = _project(x, self.weight_ih, self.bias_ih) + _project(h, self.weight_hh,
-                                                                    self.bias_hh)
-        h = pre.tanh() if self.nonlinearity == "tanh" else pre.relu()
+        cell = rnn_tanh_cell if self.nonlinearity == "tanh" else rnn_relu_cell
+        h = cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return h if batched else h.squeeze(0)
 
 
@@ -184,8 +187,8 @@ class LSTMCell(RNNCellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, fused: bool = True,
                  device=None, dtype=None):
-        self.fused = fused
         super().__init__(input_size, hidden_size, bias, 4, device=device, dtype=dtype)
+        self.fused = fused
 
     def forward(self, x: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
         x, batched = self._check_input(x)
@@ -214,8 +217,8 @@ class GRUCell(RNNCellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, fused: bool = True,
                  device=None, dtype=None):
-        self.fused = fused
         super().__init__(input_size, hidden_size, bias, 3, device=device, dtype=dtype)
+        self.fused = fused
 
     def forward(self, x: Tensor, hx: Tensor | None = None) -> Tensor:
         x, batched = self._check_input(x)
@@ -394,12 +397,11 @@ class RNNBase(Module):
         x, batched = self._check_input(x)
         steps, batch = x.shape[0], x.shape[1]
         is_lstm = self.mode == "LSTM"
+        h0, c0 = hx, None
         if is_lstm:
             h0, c0 = (None, None) if hx is None else hx
-            c0 = self._check_state(c0, "c0", batch, batched, x_shape)
-        else:
-            h0, c0 = hx, None
         h0 = self._check_state(h0, "h0", batch, batched, x_shape)
+        c0 = self._check_state(c0, "c0", batch, batched, x_shape)
         lengths = self._check_lengths(lengths, steps, batch, batched, x_shape)
         masks = _step_masks(lengths, steps, x)
 
@@ -443,36 +445,34 @@ class RNNBase(Module):
         steps, batch, features = x.shape
         w_ih, w_hh = weights[0], weights[1]
         b_ih, b_hh = (weights[2], weights[3]) if self.bias else (None, None)
-        flat = reshape(x, (steps * batch, features))
-        composite = self.mode in ("LSTM", "GRU") and not self.fused
-        if composite:
-            # The textbook step, input projection included, from primitive ops.
-            inputs = split(flat, batch, dim=0)
-        else:
-            # One matmul projects every step's input; the recurrent bias of the LSTM and RNN
-            # folds into it too (the GRU keeps b_hh in the step: b_hn sits inside r * (.)).
-            bias = b_ih
-            if b_ih is not None and self.mode != "GRU":
-                bias = b_ih + b_hh
-            inputs = split(_project(flat, w_ih, bias), batch, dim=0)
-        w_hh_t = w_hh.mT
+        # One matmul projects every step's input; the recurrent bias of the LSTM and RNN
+        # folds into it too (the GRU keeps b_hh in the step: b_hn sits inside r * (.)).
+        bias = b_ih
+        if self.bias and self.mode != "GRU":
+            bias = b_ih + b_hh
+        projected = matmul(reshape(x, (steps * batch, features)), w_ih.mT)
+        if bias is not None:
+            projected = projected + bias
+        inputs = split(projected, batch, dim=0)  # T blocks of B rows: (B, G * hidden) each
+        fused = self.fused and self.mode in ("LSTM", "GRU")
+        # The fused steps multiply by a C-contiguous copy of W_hh^T, made once per sequence
+        # (BLAS is faster with it than with the transposed view); it is not part of the graph.
+        w_hh_t = w_hh.data.T.copy() if fused else None
         outputs = [None] * steps
         order = range(steps - 1, -1, -1) if reverse else range(steps)
         for t in order:
-            if composite and self.mode == "LSTM":
-                h_new, c_new = lstm_cell(inputs[t], h, c, w_ih, w_hh, b_ih, b_hh, fused=False)
-            elif composite:
-                h_new, c_new = gru_cell(inputs[t], h, w_ih, w_hh, b_ih, b_hh, fused=False), None
+            c_new = None
+            if self.mode == "LSTM" and fused:
+                h_new, c_new = lstm_cell_fused(inputs[t], h, c, w_hh, w_hh_t)
             elif self.mode == "LSTM":
-                h_new, c_new = lstm_cell_fused(inputs[t], matmul(h, w_hh_t), c)
+                h_new, c_new = lstm_cell_composite(inputs[t], h, c, w_hh)
+            elif self.mode == "GRU" and fused:
+                h_new = gru_cell_fused(inputs[t], h, w_hh, b_hh, w_hh_t)
             elif self.mode == "GRU":
-                gates_h = matmul(h, w_hh_t)
-                if b_hh is not None:
-                    gates_h = gates_h + b_hh
-                h_new, c_new = gru_cell_fused(inputs[t], gates_h, h), None
+                h_new = gru_cell_composite(inputs[t], h, w_hh, b_hh)
             else:
-                pre = inputs[t] + matmul(h, w_hh_t)
-                h_new, c_new = (pre.tanh() if self.mode == "RNN_TANH" else pre.relu()), None
+                pre = inputs[t] + matmul(h, w_hh.mT)
+                h_new = pre.tanh() if self.mode == "RNN_TANH" else pre.relu()
             mask = None if masks is None else masks[t]
             if mask is None:
                 outputs[t] = h_new
@@ -522,10 +522,10 @@ class RNN(RNNBase):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: unknown nonlinearity {nonlinearity!r} (expected 'tanh' or "
                              "'relu')")
-        self.nonlinearity = nonlinearity
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size,
                          hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          device=device, dtype=dtype)
+        self.nonlinearity = nonlinearity
 
 
 class LSTM(RNNBase):

@@ -283,17 +283,22 @@ class ConvTranspose2d(Function):
 
     def forward(self, x, weight, bias=None):
         kernel = weight.shape[2:]
+        in_channels, group_out = weight.shape[:2]
         correlation = _transposed_as_correlation(self.geometry, kernel, x.shape[2:],
                                                  self.out_size)
-        if correlation is not None:
-            # Stride 1: one im2col of x and one GEMM with the flipped kernel -- less memory
-            # traffic than the GEMM + col2im below.
+        # Two ways to the same numbers: which one moves less data?  The correlation's columns
+        # have Cin*kh*kw rows and N*Ho*Wo columns, the GEMM + col2im's Cout*kh*kw and N*H*W
+        # (plus kh*kw slice-adds).
+        correlation_size = in_channels * self.out_size[0] * self.out_size[1]
+        col2im_size = group_out * self.geometry.groups * x.shape[2] * x.shape[3]
+        if correlation is not None and correlation_size <= col2im_size:
+            # Stride 1: one im2col of x and one GEMM with the flipped kernel.
             cols = im2col(x, kernel, correlation, self.out_size)
             flipped = _flipped_transposed_weight(weight, self.geometry.groups)
             return _weight_times_columns(flipped, cols, bias, self.geometry.groups)
         xp = xp_of(x)
         groups = self.geometry.groups
-        in_channels, group_out, kh, kw = weight.shape
+        kh, kw = kernel
         batch, _, height, width = x.shape
         rows = weight[0].size  # (Cout / groups) * kh * kw
         x_matrix = _channels_by_positions(x)  # (Cin, N*H*W)
@@ -341,12 +346,15 @@ class Conv2dWeight(Function):
             cols = im2col(x, self.kernel, self.geometry, grad_output.shape[2:])
         out_channels, channels = grad_output.shape[1], x.shape[1]
         g_matrix = _channels_by_positions(grad_output)  # (O, N*Ho*Wo)
+        # dW = g @ cols^T, computed as (cols @ g^T)^T: the same numbers, but BLAS runs this
+        # long-and-thin product markedly faster with the big operand un-transposed.
         if groups == 1:
-            weight_grad = g_matrix @ cols.reshape(channels * kh * kw, -1).T
+            weight_grad = (cols.reshape(channels * kh * kw, -1) @ g_matrix.T).T
         else:
             rows = channels // groups * kh * kw
-            weight_grad = xp.matmul(g_matrix.reshape(groups, out_channels // groups, -1),
-                                    cols.reshape(groups, rows, -1).transpose(0, 2, 1))
+            weight_grad = xp.matmul(cols.reshape(groups, rows, -1),
+                                    g_matrix.reshape(groups, out_channels // groups, -1)
+                                    .transpose(0, 2, 1)).transpose(0, 2, 1)
         self.columns = None
         return weight_grad.reshape(out_channels, channels // groups, kh, kw)
 

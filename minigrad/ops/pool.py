@@ -349,8 +349,14 @@ class AvgPool2dAdjoint(Function):
         scaled = grad / self.divisor
         padded = xp.zeros(grad.shape[:2] + (height + top + bottom, width + left + right),
                           dtype=grad.dtype)
+        # Windows overlap only when the stride is smaller than the kernel; otherwise every
+        # input position is written at most once and a plain assignment does.
+        overlapping = any(s < k for s, k in zip(setup.stride, setup.kernel))
         for _, _, rows, columns in setup.geometry.kernel_offsets(setup.kernel, setup.out_size):
-            padded[:, :, rows, columns] += scaled
+            if overlapping:
+                padded[:, :, rows, columns] += scaled
+            else:
+                padded[:, :, rows, columns] = scaled
         return padded[:, :, top:top + height, left:left + width]
 
     # linear map: its derivative is its adjoint, average pooling

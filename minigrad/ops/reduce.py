@@ -245,9 +245,9 @@ class Cumsum(Function):
             return xp.flip(xp.cumsum(xp.flip(x, self.axis), axis=self.axis), self.axis)
         return xp.cumsum(x, axis=self.axis)
 
-    # d y_j / d x_i = 1 for i <= j: x_i collects the gradients of y_i, y_(i+1), ... (a cumsum
-    # from the end, whose own gradient is the ordinary cumsum again)
+    # d y_j / d x_i = 1 for i <= j: x_i gets g_i + g_(i+1) + ..., a cumsum from the end
     def backward(self, grad):
+        # (and the gradient of a cumsum from the end is the ordinary cumsum again)
         return Cumsum(self.axis, not self.reverse)(grad)
 
 

@@ -1,32 +1,34 @@
-"""Recurrent cells: the LSTM and GRU cell twice (fused and composite), and the plain RNN cell.
+"""Recurrent cells: the LSTM and GRU step twice (fused and composite), and the plain RNN cell.
 
 Holds:
-    LSTMCellFunction, lstm_cell_fused       LSTM gate math for one time step, hand-derived backward
-    lstm_cell_composite                     the same math from primitive ops (autograd derives it)
-    GRUCellFunction, gru_cell_fused         GRU gate math for one time step, hand-derived backward
-    gru_cell_composite                      the same math from primitive ops
-    lstm_cell, gru_cell                     full cells: projections + gate math (``fused=`` picks)
+    LSTMCellFunction, lstm_cell_fused       one LSTM step after the input projection, in one op
+                                            with a hand-derived backward
+    lstm_cell_composite                     the same step from primitive ops (autograd derives
+                                            its backward)
+    GRUCellFunction, gru_cell_fused         one GRU step, in one op
+    gru_cell_composite                      the same step from primitive ops
+    lstm_cell, gru_cell                     full cells: input projection + step (``fused=``)
     rnn_tanh_cell, rnn_relu_cell            Elman cell h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh)
 
-The gate math of a cell takes the two projections already made,
+A step takes the input projection already made, ``gates_x = x W_ih^T + b`` (batch, G * hidden)
+with G = 4 (LSTM) or 3 (GRU), because a recurrent layer computes it for the whole sequence in
+one matmul before its time loop.  What is left for each step is the recurrent matmul
+``h W_hh^T`` and the pointwise gate math.  Gate order and formulas are PyTorch's, so its
+weights load unchanged (s is the logistic sigmoid):
 
-    gates_x = x W_ih^T + b_ih        (batch, G * hidden)   G = 4 for LSTM, 3 for GRU
-    gates_h = h W_hh^T + b_hh        (batch, G * hidden)
+    LSTM (i, f, g, o):  a = gates_x + h W_hh^T      (gates_x holds b_ih + b_hh)
+                        i = s(a_i)  f = s(a_f)  g = tanh(a_g)  o = s(a_o)
+                        c' = f * c + i * g
+                        h' = o * tanh(c')
+    GRU  (r, z, n):     x_* = blocks of gates_x     (it holds b_ih)
+                        h_* = blocks of h W_hh^T + b_hh
+                        r = s(x_r + h_r)  z = s(x_z + h_z)  n = tanh(x_n + r * h_n)
+                        h' = (1 - z) * n + z * h
 
-because a recurrent layer computes ``gates_x`` for the whole sequence in one matmul before its
-time loop, leaving one matmul per step (``gates_h``) and the pointwise math below.  Gate order
-and formulas are PyTorch's, so its weights load unchanged:
-
-    LSTM  (i, f, g, o):  i = s(a_i)  f = s(a_f)  g = tanh(a_g)  o = s(a_o),  a = gates_x + gates_h
-                         c' = f * c + i * g
-                         h' = o * tanh(c')
-    GRU   (r, z, n):     r = s(x_r + h_r)  z = s(x_z + h_z)  n = tanh(x_n + r * h_n)
-                         h' = (1 - z) * n + z * h
-
-(s is the logistic sigmoid).  The fused Functions compute this on arrays in one call and keep,
-for backward, the factors that the gradient is multiplied by, so their backward is a handful of
-products.  With grad mode on during backward (``create_graph=True``) those factors are computed
-again from the inputs with minigrad ops, so second derivatives are exact too.
+The fused Functions compute a step on arrays in one call and keep, for backward, the factors
+the incoming gradient is multiplied by, so their backward is a few products and two matmuls.
+With grad mode on during backward (``create_graph=True``) those factors are computed again from
+the inputs with minigrad ops, so second derivatives are exact too.
 
 This family is imported by ``minigrad.nn`` (it is not part of ``minigrad.ops.*``).
 """
@@ -34,9 +36,9 @@ This family is imported by ``minigrad.nn`` (it is not part of ``minigrad.ops.*``
 from __future__ import annotations
 
 from ..autograd import Function, is_grad_enabled
+from ..creation import zeros
 from ..tensor import Tensor
 from ._util import check_floating, quiet, xp_of
-from .arithmetic import add
 from .linalg import matmul
 from .shape import cat, split
 
@@ -59,27 +61,30 @@ def _sigmoid_(xp, array) -> None:
         xp.reciprocal(array, out=array)
 
 
-def _check_gates(op: str, gates_x: Tensor, gates_h: Tensor, state: Tensor, count: int) -> None:
-    """Shapes (batch, count * hidden), (batch, count * hidden), (batch, hidden); one dtype."""
-    for tensor in (gates_x, gates_h, state):
+def _recording(*tensors) -> bool:
+    """Will the op be recorded for backward?  (Only then does forward save what it needs.)"""
+    return is_grad_enabled() and any(t.requires_grad for t in tensors)
+
+
+def _check_step(op: str, count: int, gates_x, h, w_hh, c=None) -> None:
+    """gates_x (batch, count * hidden); h and c (batch, hidden); w_hh (count * hidden, hidden);
+    all Tensors of one floating dtype."""
+    named = [("gates_x", gates_x), ("h", h)] + ([("c", c)] if c is not None else []) + \
+        [("w_hh", w_hh)]
+    for _, tensor in named:
         if not isinstance(tensor, Tensor):
             raise TypeError(f"{op}: expected Tensors, got {type(tensor).__name__}")
         check_floating(tensor, op)
-    expected = (state.shape[0], count * state.shape[1]) if state.ndim == 2 else None
-    if expected is None or gates_x.shape != expected or gates_h.shape != expected:
-        raise ValueError(
-            f"{op}: expected gates_x and gates_h of shape (batch, {count} * hidden) and a state "
-            f"of shape (batch, hidden), got gates_x {tuple(gates_x.shape)}, gates_h "
-            f"{tuple(gates_h.shape)} and state {tuple(state.shape)}"
-        )
-    if not gates_x.dtype == gates_h.dtype == state.dtype:
-        raise TypeError(f"{op}: expected one dtype, got {gates_x.dtype}, {gates_h.dtype} and "
-                        f"{state.dtype}")
-
-
-def _recording(*tensors) -> bool:
-    """Will the op be recorded for backward?  (Then forward saves what backward needs.)"""
-    return is_grad_enabled() and any(t.requires_grad for t in tensors)
+    batch, hidden = h.shape if h.ndim == 2 else (-1, -1)
+    if h.ndim != 2 or gates_x.shape != (batch, count * hidden) or \
+            w_hh.shape != (count * hidden, hidden) or (c is not None and c.shape != h.shape):
+        states = "h, c" if c is not None else "h"
+        got = ", ".join(f"{name} {tuple(tensor.shape)}" for name, tensor in named)
+        raise ValueError(f"{op}: expected gates_x (batch, {count} * hidden), {states} (batch, "
+                         f"hidden) and w_hh ({count} * hidden, hidden); got {got}")
+    if len({tensor.dtype for _, tensor in named}) != 1:
+        got = ", ".join(f"{name} {tensor.dtype}" for name, tensor in named)
+        raise TypeError(f"{op}: expected one dtype, got {got}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,7 +93,7 @@ def _recording(*tensors) -> bool:
 
 
 class LSTMCellFunction(Function):
-    """Inputs gates_x, gates_h (B, 4H) and c (B, H); outputs h', c' (B, H).
+    """Inputs gates_x (B, 4H), h (B, H), c (B, H), w_hh (4H, H); outputs h', c' (B, H).
 
     Backward, with dh' and dc' the incoming gradients and ' on a gate meaning the derivative of
     its activation (s' = s (1 - s) for i, f, o and tanh' = 1 - g^2 for g):
@@ -96,23 +101,28 @@ class LSTMCellFunction(Function):
         dc      = dc' + dh' * o * (1 - tanh(c')^2)      (c' feeds h' as well as the next step)
         da_i    = dc * g * i'        da_f = dc * c * f'
         da_g    = dc * i * g'        da_o = dh' * tanh(c') * o'
-        d gates_x = d gates_h = [da_i, da_f, da_g, da_o]
-        d c     = dc * f
+        da      = [da_i, da_f, da_g, da_o]              (B, 4H)
+        d gates_x = da      d h = da W_hh      d c = dc * f      d W_hh = da^T h
 
-    Forward saves k = o (1 - tanh(c')^2), m = [g i', c f', i g', tanh(c') o'] and f, so backward
-    is dc = dc' + dh' k;  d gates = [dc, dc, dc, dh'] * m;  d c = dc f.
+    Forward saves k = o (1 - tanh(c')^2), m = [g i', c f', i g', tanh(c') o'] and f, so the
+    pointwise part of backward is dc = dc' + dh' k;  da = [dc, dc, dc, dh'] * m.
+
+    ``w_hh_t``, optional: a C-contiguous copy of W_hh^T (an array) that a layer makes once per
+    sequence -- BLAS multiplies by it faster than by the transposed view of W_hh.
     """
 
-    def __init__(self, save: bool = True):
+    def __init__(self, save: bool = True, w_hh_t=None):
         self.save = save
+        self.w_hh_t = w_hh_t
 
-    def forward(self, gates_x, gates_h, c_prev):
+    def forward(self, gates_x, h_prev, c_prev, w_hh):
         xp = xp_of(c_prev)
         hidden = c_prev.shape[1]
-        act = gates_x + gates_h
-        g = xp.tanh(act[:, 2 * hidden:3 * hidden])
-        _sigmoid_(xp, act)  # i, f and o; the g block is overwritten next
-        act[:, 2 * hidden:3 * hidden] = g
+        block_g = slice(2 * hidden, 3 * hidden)
+        act = xp.matmul(h_prev, w_hh.T if self.w_hh_t is None else self.w_hh_t)
+        act += gates_x
+        g = xp.tanh(act[:, block_g])
+        _sigmoid_(xp, act)  # i, f and o (the g block of act is not used after this)
         i = act[:, :hidden]
         f = act[:, hidden:2 * hidden]
         o = act[:, 3 * hidden:]
@@ -121,17 +131,22 @@ class LSTMCellFunction(Function):
         tanh_c = xp.tanh(c)
         h = o * tanh_c
         if self.save:
-            # activation derivatives: s' = s (1 - s), tanh' = 1 - g^2 ...
-            m = act * (1 - act)
-            m[:, 2 * hidden:3 * hidden] = 1 - g * g
-            # ... times what each gate was multiplied by
+            # m: each gate's activation derivative, s' = s (1 - s) or tanh' = 1 - g^2 ...
+            m = 1 - act
+            m *= act
+            m_g = m[:, block_g]
+            xp.multiply(g, g, out=m_g)
+            xp.subtract(1, m_g, out=m_g)
+            # ... times what the gate was multiplied by
             m[:, :hidden] *= g
             m[:, hidden:2 * hidden] *= c_prev
-            m[:, 2 * hidden:3 * hidden] *= i
+            m_g *= i
             m[:, 3 * hidden:] *= tanh_c
-            self.k = o * (1 - tanh_c * tanh_c)
-            self.m = m
-            self.f = f
+            k = tanh_c * tanh_c
+            xp.subtract(1, k, out=k)
+            k *= o
+            self.m, self.k, self.f = m, k, f.copy()  # (the copy lets act be freed)
+        self.w_hh_t = None
         return h, c
 
     def _factors(self):
@@ -139,9 +154,9 @@ class LSTMCellFunction(Function):
         recorded (create_graph=True) -- the same values computed from the inputs with ops."""
         if not is_grad_enabled():
             return _constant(self.k), _constant(self.m), _constant(self.f)
-        gates_x, gates_h, c_prev = self.inputs
+        gates_x, h_prev, c_prev, w_hh = self.inputs
         hidden = c_prev.shape[1]
-        a_i, a_f, a_g, a_o = split(gates_x + gates_h, hidden, dim=1)
+        a_i, a_f, a_g, a_o = split(gates_x + matmul(h_prev, w_hh.mT), hidden, dim=1)
         i, f, g, o = a_i.sigmoid(), a_f.sigmoid(), a_g.tanh(), a_o.sigmoid()
         tanh_c = (f * c_prev + i * g).tanh()
         k = o * (1 - tanh_c * tanh_c)
@@ -149,41 +164,50 @@ class LSTMCellFunction(Function):
                  tanh_c * o * (1 - o)], dim=1)
         return k, m, f
 
-    # dc = dc' + dh' o (1 - tanh(c')^2); d gates = [dc g i', dc c f', dc i g', dh' tanh(c') o']
+    # da = [dc g i', dc c f', dc i g', dh' tanh(c') o'], dc = dc' + dh' o tanh'(c'); dh = da W
     def backward(self, grad_h, grad_c):
         k, m, f = self._factors()
+        _, h_prev, _, w_hh = self.inputs
         dc = grad_c + grad_h * k
-        grad_gates = cat([dc, dc, dc, grad_h], dim=1) * m
-        grad_x = grad_gates if self.needs_input_grad[0] else None
-        grad_h_proj = grad_gates if self.needs_input_grad[1] else None
-        grad_c_prev = dc * f if self.needs_input_grad[2] else None
-        return grad_x, grad_h_proj, grad_c_prev
+        da = cat([dc, dc, dc, grad_h], dim=1) * m
+        needs = self.needs_input_grad
+        grad_gates_x = da if needs[0] else None
+        grad_h_prev = matmul(da, w_hh) if needs[1] else None
+        grad_c_prev = dc * f if needs[2] else None
+        grad_w_hh = matmul(da.mT, h_prev) if needs[3] else None
+        return grad_gates_x, grad_h_prev, grad_c_prev, grad_w_hh
 
 
-def lstm_cell_fused(gates_x: Tensor, gates_h: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
-    """One LSTM step's gate math in one op: ``(h', c')`` from the two projections and ``c``.
+def lstm_cell_fused(gates_x: Tensor, h: Tensor, c: Tensor, w_hh: Tensor,
+                    w_hh_t=None) -> tuple[Tensor, Tensor]:
+    """One LSTM step in one op: ``(h', c')`` from the input projection, the state and W_hh.
 
-    Shapes: gates_x, gates_h (batch, 4 * hidden) in gate order i, f, g, o; c (batch, hidden).
-    Same result as :func:`lstm_cell_composite`, with a hand-derived backward.
+    Shapes: gates_x (batch, 4 * hidden) = x W_ih^T + b_ih + b_hh, gate order i, f, g, o;
+    h, c (batch, hidden); w_hh (4 * hidden, hidden).  Same result as
+    :func:`lstm_cell_composite`, with a hand-derived backward.  ``w_hh_t``: see
+    :class:`LSTMCellFunction`.
 
     >>> import minigrad
-    >>> h, c = lstm_cell_fused(minigrad.zeros(2, 12), minigrad.zeros(2, 12), minigrad.ones(2, 3))
+    >>> h, c = lstm_cell_fused(minigrad.zeros(2, 12), minigrad.zeros(2, 3), minigrad.ones(2, 3),
+    ...                        minigrad.zeros(12, 3))
     >>> c  # f = s(0) = 0.5 and i * g = 0.5 * tanh(0) = 0, so c' = 0.5 * c
     tensor([[0.5, 0.5, 0.5],
             [0.5, 0.5, 0.5]])
     """
-    _check_gates("lstm_cell_fused", gates_x, gates_h, c, 4)
-    return LSTMCellFunction(_recording(gates_x, gates_h, c))(gates_x, gates_h, c)
+    _check_step("lstm_cell_fused", 4, gates_x, h, w_hh, c)
+    function = LSTMCellFunction(_recording(gates_x, h, c, w_hh), w_hh_t)
+    return function(gates_x, h, c, w_hh)
 
 
-def lstm_cell_composite(gates_x: Tensor, gates_h: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
-    """One LSTM step's gate math written with primitive ops (autograd derives the backward).
+def lstm_cell_composite(gates_x: Tensor, h: Tensor, c: Tensor,
+                        w_hh: Tensor) -> tuple[Tensor, Tensor]:
+    """One LSTM step written with primitive ops (autograd derives the backward).
 
-    ``i, f, g, o = s(a_i), s(a_f), tanh(a_g), s(a_o)`` with ``a = gates_x + gates_h``;
+    ``a = gates_x + h W_hh^T``; ``i, f, g, o = s(a_i), s(a_f), tanh(a_g), s(a_o)``;
     ``c' = f * c + i * g``; ``h' = o * tanh(c')``.  Shapes as in :func:`lstm_cell_fused`.
     """
-    _check_gates("lstm_cell_composite", gates_x, gates_h, c, 4)
-    a_i, a_f, a_g, a_o = split(gates_x + gates_h, c.shape[1], dim=1)
+    _check_step("lstm_cell_composite", 4, gates_x, h, w_hh, c)
+    a_i, a_f, a_g, a_o = split(gates_x + matmul(h, w_hh.mT), h.shape[1], dim=1)
     i = a_i.sigmoid()
     f = a_f.sigmoid()
     g = a_g.tanh()
@@ -199,27 +223,31 @@ def lstm_cell_composite(gates_x: Tensor, gates_h: Tensor, c: Tensor) -> tuple[Te
 
 
 class GRUCellFunction(Function):
-    """Inputs gates_x, gates_h (B, 3H) and h (B, H); output h' (B, H).
+    """Inputs gates_x (B, 3H), h (B, H), w_hh (3H, H), b_hh (3H,); output h' (B, H).
 
-    With x_*, h_* the blocks of gates_x and gates_h, and dh' the incoming gradient:
+    With x_*, h_* the blocks of gates_x and of gates_h = h W_hh^T + b_hh, and dh' the incoming
+    gradient:
 
         dn      = dh' * (1 - z)          da_n = dn * (1 - n^2)        (a_n = x_n + r * h_n)
         dz      = dh' * (h - n)          da_z = dz * z (1 - z)
         dr      = da_n * h_n             da_r = dr * r (1 - r)
         d gates_x = [da_r, da_z, da_n]
-        d gates_h = [da_r, da_z, da_n * r]
-        d h     = dh' * z
+        d gates_h = [da_r, da_z, da_n * r]  =: dg
+        d h     = dh' * z + dg W_hh      d W_hh = dg^T h      d b_hh = sum over batch of dg
 
-    Every line is dh' times a factor known after forward, which saves them:
-    d gates_x = dh' * mx, d gates_h = dh' * mh (dh' repeated over the three blocks), d h = dh' z.
+    Every block of d gates_x and d gates_h is dh' times a factor known after forward, which
+    saves them: d gates_x = [dh', dh', dh'] * mx, dg = [dh', dh', dh'] * mh.
     """
 
-    def __init__(self, save: bool = True):
+    def __init__(self, save: bool = True, w_hh_t=None):
         self.save = save
+        self.w_hh_t = w_hh_t
 
-    def forward(self, gates_x, gates_h, h_prev):
+    def forward(self, gates_x, h_prev, w_hh, b_hh):
         xp = xp_of(h_prev)
         hidden = h_prev.shape[1]
+        gates_h = xp.matmul(h_prev, w_hh.T if self.w_hh_t is None else self.w_hh_t)
+        gates_h += b_hh
         rz = gates_x[:, :2 * hidden] + gates_h[:, :2 * hidden]
         _sigmoid_(xp, rz)
         r = rz[:, :hidden]
@@ -238,16 +266,17 @@ class GRUCellFunction(Function):
             self.mx = mx.reshape(batch, 3 * hidden)
             self.mh = mh.reshape(batch, 3 * hidden)
             self.z = z
+        self.w_hh_t = None
         return h
 
     def _factors(self):
         """(mx, mh, z) as Tensors: saved, or recomputed with ops under create_graph=True."""
         if not is_grad_enabled():
             return _constant(self.mx), _constant(self.mh), _constant(self.z)
-        gates_x, gates_h, h_prev = self.inputs
+        gates_x, h_prev, w_hh, b_hh = self.inputs
         hidden = h_prev.shape[1]
         x_r, x_z, x_n = split(gates_x, hidden, dim=1)
-        h_r, h_z, h_n = split(gates_h, hidden, dim=1)
+        h_r, h_z, h_n = split(matmul(h_prev, w_hh.mT) + b_hh, hidden, dim=1)
         r = (x_r + h_r).sigmoid()
         z = (x_z + h_z).sigmoid()
         n = (x_n + r * h_n).tanh()
@@ -256,56 +285,86 @@ class GRUCellFunction(Function):
         d_r = d_n * h_n * r * (1 - r)
         return cat([d_r, d_z, d_n], dim=1), cat([d_r, d_z, d_n * r], dim=1), z
 
-    # d gates_x = dh' [h_n (1-z)(1-n^2) r', (h-n) z', (1-z)(1-n^2)]; d gates_h: last block * r
+    # dx = dh' [h_n (1-z) tanh'(a_n) r', (h-n) z', (1-z) tanh'(a_n)]; dh = dh' z + dg W
     def backward(self, grad):
         mx, mh, z = self._factors()
+        _, h_prev, w_hh, _ = self.inputs
+        needs = self.needs_input_grad
         repeated = cat([grad, grad, grad], dim=1)
-        grad_x = repeated * mx if self.needs_input_grad[0] else None
-        grad_h_proj = repeated * mh if self.needs_input_grad[1] else None
-        grad_h_prev = grad * z if self.needs_input_grad[2] else None
-        return grad_x, grad_h_proj, grad_h_prev
+        grad_gates_x = repeated * mx if needs[0] else None
+        grad_h_prev = grad_w_hh = grad_b_hh = None
+        if needs[1] or needs[2] or needs[3]:
+            dg = repeated * mh
+            grad_h_prev = grad * z + matmul(dg, w_hh) if needs[1] else None
+            grad_w_hh = matmul(dg.mT, h_prev) if needs[2] else None
+            grad_b_hh = dg.sum(dim=0) if needs[3] else None
+        return grad_gates_x, grad_h_prev, grad_w_hh, grad_b_hh
 
 
-def gru_cell_fused(gates_x: Tensor, gates_h: Tensor, h: Tensor) -> Tensor:
-    """One GRU step's gate math in one op: ``h'`` from the two projections and ``h``.
+def _gru_bias(b_hh: Tensor | None, w_hh: Tensor) -> Tensor:
+    """b_hh, or zeros (outside the graph) for a GRU without biases."""
+    if b_hh is not None:
+        return b_hh
+    return zeros(w_hh.shape[0], dtype=w_hh.dtype, device=w_hh.device)
 
-    Shapes: gates_x, gates_h (batch, 3 * hidden) in gate order r, z, n -- gates_h must include
-    b_hh, because b_hn sits inside ``r * (W_hn h + b_hn)``; h (batch, hidden).
+
+def gru_cell_fused(gates_x: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None = None,
+                   w_hh_t=None) -> Tensor:
+    """One GRU step in one op: ``h'`` from the input projection, the state, W_hh and b_hh.
+
+    Shapes: gates_x (batch, 3 * hidden) = x W_ih^T + b_ih, gate order r, z, n; h (batch,
+    hidden); w_hh (3 * hidden, hidden); b_hh (3 * hidden,) or None -- it stays separate
+    because b_hn sits inside ``r * (W_hn h + b_hn)``.  ``w_hh_t``: see :class:`LSTMCellFunction`.
 
     >>> import minigrad
     >>> # z = s(0) = 0.5 and n = tanh(0) = 0, so h' = 0.5 * h
-    >>> gru_cell_fused(minigrad.zeros(1, 6), minigrad.zeros(1, 6), minigrad.ones(1, 2))
+    >>> gru_cell_fused(minigrad.zeros(1, 6), minigrad.ones(1, 2), minigrad.zeros(6, 2))
     tensor([[0.5, 0.5]])
     """
-    _check_gates("gru_cell_fused", gates_x, gates_h, h, 3)
-    return GRUCellFunction(_recording(gates_x, gates_h, h))(gates_x, gates_h, h)
+    b_hh = _gru_bias(b_hh, w_hh)
+    _check_step("gru_cell_fused", 3, gates_x, h, w_hh)
+    _check_bias("gru_cell_fused", b_hh, w_hh)
+    function = GRUCellFunction(_recording(gates_x, h, w_hh, b_hh), w_hh_t)
+    return function(gates_x, h, w_hh, b_hh)
 
 
-def gru_cell_composite(gates_x: Tensor, gates_h: Tensor, h: Tensor) -> Tensor:
-    """One GRU step's gate math written with primitive ops (autograd derives the backward).
+def gru_cell_composite(gates_x: Tensor, h: Tensor, w_hh: Tensor,
+                       b_hh: Tensor | None = None) -> Tensor:
+    """One GRU step written with primitive ops (autograd derives the backward).
 
-    ``r = s(x_r + h_r)``, ``z = s(x_z + h_z)``, ``n = tanh(x_n + r * h_n)``,
-    ``h' = (1 - z) * n + z * h``.  Shapes as in :func:`gru_cell_fused`.
+    ``h_r, h_z, h_n = h W_hh^T + b_hh``; ``r = s(x_r + h_r)``, ``z = s(x_z + h_z)``,
+    ``n = tanh(x_n + r * h_n)``, ``h' = (1 - z) * n + z * h``.  Shapes as in
+    :func:`gru_cell_fused`.
     """
-    _check_gates("gru_cell_composite", gates_x, gates_h, h, 3)
+    b_hh = _gru_bias(b_hh, w_hh)
+    _check_step("gru_cell_composite", 3, gates_x, h, w_hh)
+    _check_bias("gru_cell_composite", b_hh, w_hh)
     hidden = h.shape[1]
     x_r, x_z, x_n = split(gates_x, hidden, dim=1)
-    h_r, h_z, h_n = split(gates_h, hidden, dim=1)
+    h_r, h_z, h_n = split(matmul(h, w_hh.mT) + b_hh, hidden, dim=1)
     r = (x_r + h_r).sigmoid()
     z = (x_z + h_z).sigmoid()
     n = (x_n + r * h_n).tanh()
     return (1 - z) * n + z * h
 
 
+def _check_bias(op: str, bias: Tensor, weight: Tensor) -> None:
+    if not isinstance(bias, Tensor) or bias.shape != (weight.shape[0],) \
+            or bias.dtype != weight.dtype:
+        shape = tuple(bias.shape) if isinstance(bias, Tensor) else type(bias).__name__
+        raise ValueError(f"{op}: expected b_hh of shape ({weight.shape[0]},) and dtype "
+                         f"{weight.dtype}, got {shape}")
+
+
 # ---------------------------------------------------------------------------------------------
-# Full cells: projections, then the gate math
+# Full cells: input projection, then the step
 # ---------------------------------------------------------------------------------------------
 
 
 def _project(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     """x W^T + b: (batch, in) @ (in, out) -> (batch, out)."""
     result = matmul(x, weight.mT)
-    return result if bias is None else add(result, bias)
+    return result if bias is None else result + bias
 
 
 def _check_cell(op: str, x: Tensor, states, w_ih: Tensor, w_hh: Tensor, count: int) -> None:
@@ -333,14 +392,16 @@ def lstm_cell(x: Tensor, h: Tensor, c: Tensor, w_ih: Tensor, w_hh: Tensor,
 
     w_ih (4 * hidden, input_size), w_hh (4 * hidden, hidden), b_ih, b_hh (4 * hidden,), gate
     order i, f, g, o as in PyTorch.  ``fused`` picks :func:`lstm_cell_fused` or
-    :func:`lstm_cell_composite` for the gate math.
+    :func:`lstm_cell_composite` for the step.
     """
     _check_cell("lstm_cell", x, (h, c), w_ih, w_hh, 4)
-    gates_x = _project(x, w_ih, b_ih)
-    gates_h = _project(h, w_hh, b_hh)
+    bias = b_ih
+    if b_hh is not None:
+        bias = b_hh if b_ih is None else b_ih + b_hh
+    gates_x = _project(x, w_ih, bias)
     if fused:
-        return lstm_cell_fused(gates_x, gates_h, c)
-    return lstm_cell_composite(gates_x, gates_h, c)
+        return lstm_cell_fused(gates_x, h, c, w_hh)
+    return lstm_cell_composite(gates_x, h, c, w_hh)
 
 
 def gru_cell(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
@@ -353,10 +414,9 @@ def gru_cell(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | No
     """
     _check_cell("gru_cell", x, (h,), w_ih, w_hh, 3)
     gates_x = _project(x, w_ih, b_ih)
-    gates_h = _project(h, w_hh, b_hh)
     if fused:
-        return gru_cell_fused(gates_x, gates_h, h)
-    return gru_cell_composite(gates_x, gates_h, h)
+        return gru_cell_fused(gates_x, h, w_hh, b_hh)
+    return gru_cell_composite(gates_x, h, w_hh, b_hh)
 
 
 def rnn_tanh_cell(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,

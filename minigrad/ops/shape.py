@@ -438,7 +438,7 @@ def _scatter_add_rows(target, positions, values) -> None:
     rows = target.shape[0]
     width = target.size // rows
     flat = positions.reshape(-1)
-    pass
+    flat = xp.where(flat < 0, flat + rows, flat)  # -1 and rows-1 are the same row
     bins = (flat.reshape(-1, 1) * width + xp.arange(width)).reshape(-1)
     sums = xp.bincount(bins, weights=values.reshape(-1), minlength=rows * width)
     target += sums.reshape(target.shape).astype(target.dtype, copy=False)
@@ -699,6 +699,9 @@ def triu(x: Tensor, diagonal: int = 0) -> Tensor:
 
 def _same_dtype(tensors, op: str) -> list:
     """The tensors with one common dtype (the widest float among them, else NumPy's rule)."""
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{op}: expected a sequence of Tensors, got a single Tensor")
+    tensors = list(tensors)
     if not tensors:
         raise ValueError(f"{op}: expected a non-empty sequence of tensors")
     for tensor in tensors:

@@ -6,7 +6,8 @@ Holds:
     sign-like               abs
     trigonometric           sin, cos, tanh
     special function        erf (W. J. Cody's rational approximations, array ops only)
-    activations             sigmoid, relu, leaky_relu, elu, selu, silu, gelu, softplus, hardtanh
+    activations             sigmoid, relu, leaky_relu, prelu, elu, selu, silu, gelu, softplus,
+                            hardtanh
     limits                  clamp, maximum, minimum, where
     helper for other ops    saved_output (the result of forward as a graph Tensor)
 
@@ -25,10 +26,10 @@ from ..autograd import Function
 from ..tensor import Tensor
 from ._util import as_tensor_like, binary_operands, broadcast_shapes, quiet, xp_of
 from .compare import sign
-from .shape import sum_to
+from .shape import reshape, sum_to
 
 __all__ = ["exp", "log", "log1p", "log2", "sqrt", "rsqrt", "abs", "sin", "cos", "tanh", "erf",
-           "sigmoid", "relu", "leaky_relu", "elu", "selu", "silu", "gelu", "softplus",
+           "sigmoid", "relu", "leaky_relu", "prelu", "elu", "selu", "silu", "gelu", "softplus",
            "hardtanh", "clamp", "clip", "maximum", "minimum", "where",
            "Exp", "Log", "Log1p", "Log2", "Sqrt", "Rsqrt", "Abs", "Sin", "Cos", "Tanh", "Erf",
            "Sigmoid", "ReLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Hardtanh", "Clamp",
@@ -49,7 +50,8 @@ def saved_output(function: Function) -> Tensor:
     through this Function's backward again -- exactly as if the user's output had been used --
     so second derivatives stay right without recomputing the forward.
     """
-    return Tensor._from_op(function.result, function, 0)
+    result = function.result
+    return Tensor._from_op(xp_of(result).asarray(result), function, 0)  # NumPy 0-d: a scalar
 
 
 def _tensor_input(x, op: str) -> Tensor:
@@ -433,6 +435,26 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     return LeakyReLU(negative_slope)(_float_input(x, "leaky_relu"))
 
 
+def prelu(x: Tensor, weight: Tensor) -> Tensor:
+    """x where x > 0, else a * x, with learnable slopes a = ``weight``: one slope (shape (1,))
+    or one per channel (shape (C,), channels on dimension 1 of x).  Shape: x's.
+
+    A composition of where and mul: autograd derives both gradients, 1 or a for x and x (where
+    x <= 0) for the slope, summed over everything that shares it.
+    """
+    x = _float_input(x, "prelu")
+    weight = _tensor_input(weight, "prelu")
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if weight.numel() not in (1, channels):
+        raise ValueError(f"prelu: weight of shape {tuple(weight.shape)} needs 1 or {channels} "
+                         f"elements (channels on dim 1) for an input of shape {tuple(x.shape)}")
+    if weight.numel() == 1:
+        slope = reshape(weight, ())
+    else:
+        slope = reshape(weight, (1, channels) + (1,) * (x.ndim - 2))
+    return where(x > 0, x, x * slope)
+
+
 class ELU(Function):
     def __init__(self, alpha: float):
         self.alpha = alpha
@@ -584,9 +606,9 @@ class Clamp(Function):
             result = xp.minimum(result, bounds[-1])
         return result
 
-    # d/dx clamp = 1 where min <= x <= max; d/dmin = 1 where x < min; d/dmax = 1 where the
-    # result is max (as in PyTorch, a tie goes to x)
+    # d/dx clamp = 1 where min <= x <= max, d/dmin = 1 where x < min, d/dmax = 1 where y = max
     def backward(self, grad):
+        # As in PyTorch, a tie (x equal to a bound) sends the gradient to x.
         x = self.inputs[0].detach()
         took_lower = took_upper = None  # boolean masks: where the result is a bound, not x
         result = x

@@ -1,6 +1,8 @@
-"""Utilities: gradient checking (gradcheck.py), graph export (graph.py)."""
+"""Utilities: gradient checking (gradcheck.py), graph export (graph.py), a progress bar for
+training loops (progress.py) and optional PNG plots (plot.py)."""
 
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import to_dot
+from .progress import Progress
 
-__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "to_dot"]
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "to_dot", "Progress"]

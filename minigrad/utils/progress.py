@@ -122,7 +122,8 @@ class Progress:
             self._weights[name] = self._weights.get(name, 0.0) + n
 
     def update(self, n: int = 1, **metrics: float) -> None:
-        """Advance by ``n`` steps and add ``metrics`` (weighted by ``n``) to the running means."""
+        """Advance by ``n`` steps and add ``metrics`` to the running means, weighted by ``n``
+        (by 1 when ``n`` is 0)."""
         if metrics:
             self.log(max(n, 1), **metrics)
         self.count += n

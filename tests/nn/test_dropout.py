@@ -147,3 +147,11 @@ def test_dropout2d_rejects_wrong_rank():
     with pytest.raises(ValueError, match=r"dropout2d: expected a 3-D \(N, C, L\) or 4-D "
                                          r"\(N, C, H, W\) input, got shape \(4, 5\)"):
         nn.Dropout2d(0.5)(minigrad.ones(4, 5))
+
+
+def test_dropout_rejects_non_float_input():
+    with pytest.raises(TypeError, match="dropout: expected a floating point tensor, got dtype "
+                                        "int64"):
+        F.dropout(minigrad.tensor([1, 2]), 0.5)
+    with pytest.raises(TypeError, match="dropout2d: expected a Tensor, got list"):
+        F.dropout2d([1.0], 0.5)

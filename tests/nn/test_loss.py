@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minigrad
@@ -160,7 +160,7 @@ def test_smooth_l1_beta_zero_is_l1_and_huber_relation():
 
 
 @st.composite
-def class_problems(draw, max_spatial=1):
+def class_problems(draw, max_spatial=1, weighted=None, reduction=None):
     n, classes = draw(st.integers(1, 3)), draw(st.integers(2, 4))
     spatial = tuple(draw(st.lists(st.integers(1, 2), max_size=max_spatial)))
     x = draw(arrays((n, classes) + spatial))
@@ -169,17 +169,25 @@ def class_problems(draw, max_spatial=1):
     target = np.array(draw(st.lists(st.integers(low, classes - 1), min_size=n * int(np.prod(
         spatial, dtype=int)), max_size=n * int(np.prod(spatial, dtype=int))))).reshape(
         (n,) + spatial)
-    weight = draw(st.none() | arrays((classes,), 0.2, 2.0))
+    if weighted is None:
+        weighted = draw(st.booleans())
+    weight = draw(arrays((classes,), 0.2, 2.0)) if weighted else None
     smoothing = draw(st.sampled_from([0.0, 0.1]))
-    reduction = draw(REDUCTIONS)
+    reduction = reduction or draw(REDUCTIONS)
     if reduction == "mean" and use_ignore and (target == -1).all():
         target[(0,) * target.ndim] = 0  # at least one counted target (0 / 0 is nan)
     return x, target.astype(np.int64), weight, (-1 if use_ignore else -100), smoothing, reduction
 
 
+# Every combination of weights and reduction gets its own examples: the 'mean' of a weighted
+# loss (divided by the total target weight) is the easiest rule to get wrong.
 @pytest.mark.parametrize("device", devices())
-@given(problem=class_problems())
-def test_cross_entropy_against_reference(device, problem):
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@settings(max_examples=8)
+@given(data=st.data())
+def test_cross_entropy_against_reference(device, weighted, reduction, data):
+    problem = data.draw(class_problems(weighted=weighted, reduction=reduction))
     x, target, weight, ignore, smoothing, reduction = problem
     expected = cross_entropy_reference(x, target, weight, ignore, reduction, smoothing)
     t = minigrad.tensor(target, device=device)
@@ -199,10 +207,14 @@ def test_cross_entropy_against_reference(device, problem):
     gradgradcheck(loss, f64(x, device=device))
 
 
-@given(problem=class_problems(max_spatial=0))
-def test_fused_and_composite_cross_entropy_agree(problem):
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@settings(max_examples=8)
+@given(data=st.data())
+def test_fused_and_composite_cross_entropy_agree(weighted, reduction, data):
     """Values, gradients and second derivatives of the fused Function and of
     log_softmax + gather are the same."""
+    problem = data.draw(class_problems(max_spatial=0, weighted=weighted, reduction=reduction))
     x, target, weight, ignore, smoothing, reduction = problem
     t = minigrad.tensor(target)
     w = None if weight is None else f64(weight, requires_grad=False)
@@ -567,8 +579,10 @@ def test_hinge_embedding_loss(data, margin, reduction):
 @given(data=st.data(), margin=st.sampled_from([0.0, 0.5]), reduction=REDUCTIONS)
 def test_cosine_embedding_loss(data, margin, reduction):
     n, d = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 4))
-    x1 = data.draw(arrays((n, d), 0.1, 3.0)) * data.draw(st.sampled_from([1.0, -1.0]))
-    x2 = data.draw(arrays((n, d), -3.0, 3.0))
+    # magnitudes >= 0.1 keep both vectors away from 0, where the cosine is singular
+    signs = arrays((n, d), -1.0, 1.0).map(lambda a: np.where(a >= 0, 1.0, -1.0))
+    x1 = data.draw(arrays((n, d), 0.1, 3.0)) * data.draw(signs)
+    x2 = data.draw(arrays((n, d), 0.1, 3.0)) * data.draw(signs)
     y = np.array(data.draw(st.lists(st.sampled_from([1.0, -1.0]), min_size=n, max_size=n)))
     losses = []
     for a, b, t in zip(x1, x2, y):

@@ -340,6 +340,10 @@ def test_sequential_indexing_and_editing():
     a, b, c = nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1)
     model = nn.Sequential(a, b, c)
     assert len(model) == 3 and model[0] is a and model[-1] is c
+    assert model[np.int64(1)] is b
+    with pytest.raises(TypeError, match="Sequential indices must be integers or slices, got "
+                                        "str"):
+        model["0"]
     head = model[:2]
     assert isinstance(head, nn.Sequential) and list(head) == [a, b]
     with pytest.raises(IndexError, match="index 3 is out of range for length 3"):

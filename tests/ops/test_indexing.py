@@ -374,3 +374,19 @@ def test_scatter_add_bad_src():
         minigrad.scatter_add(x, 1, index, minigrad.ones(2, 2))
     out = minigrad.scatter_add(x, 1, index, minigrad.ones(2, 4))
     assert_close(out, np.array([[1.0, 1.0, 1.0], [3.0, 0.0, 0.0]], np.float32), np.float32)
+
+
+def test_bounds_check_used_on_gpu_maps_each_index_to_its_dim():
+    """CuPy wraps out-of-range indices silently, so getitem checks them itself there; the check
+    must find the dim each integer array indexes past None, Ellipsis and boolean masks."""
+    from minigrad.ops.shape import _check_bounds
+
+    x = minigrad.ones(2, 3, 4)
+    mask = np.array([True, False])
+    _check_bounds((None, Ellipsis, np.array([3, -4])), x)  # dim 2: in range
+    with pytest.raises(IndexError, match=r"index 4 is out of bounds for dim 2 with size 4"):
+        _check_bounds((None, Ellipsis, np.array([4])), x)
+    with pytest.raises(IndexError, match=r"index -4 is out of bounds for dim 1 with size 3"):
+        _check_bounds((mask, np.array([0, -4]), slice(None)), x)
+    with pytest.raises(IndexError, match=r"index 2 is out of bounds for dim 0 with size 2"):
+        _check_bounds((np.array([[2]]), None, 0), x)

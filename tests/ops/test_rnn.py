@@ -31,8 +31,8 @@ def np_sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def np_lstm_gates(gates_x, gates_h, c):
-    a = gates_x + gates_h
+def np_lstm_step(gates_x, h, c, w_hh):
+    a = gates_x + h @ w_hh.T
     hidden = c.shape[1]
     i = np_sigmoid(a[:, 0 * hidden:1 * hidden])
     f = np_sigmoid(a[:, 1 * hidden:2 * hidden])
@@ -42,7 +42,8 @@ def np_lstm_gates(gates_x, gates_h, c):
     return o * np.tanh(c_next), c_next
 
 
-def np_gru_gates(gates_x, gates_h, h):
+def np_gru_step(gates_x, h, w_hh, b_hh):
+    gates_h = h @ w_hh.T + b_hh
     hidden = h.shape[1]
     r = np_sigmoid(gates_x[:, :hidden] + gates_h[:, :hidden])
     z = np_sigmoid(gates_x[:, hidden:2 * hidden] + gates_h[:, hidden:2 * hidden])
@@ -51,11 +52,11 @@ def np_gru_gates(gates_x, gates_h, h):
 
 
 def np_lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh):
-    return np_lstm_gates(x @ w_ih.T + b_ih, h @ w_hh.T + b_hh, c)
+    return np_lstm_step(x @ w_ih.T + b_ih + b_hh, h, c, w_hh)
 
 
 def np_gru_cell(x, h, w_ih, w_hh, b_ih, b_hh):
-    return np_gru_gates(x @ w_ih.T + b_ih, h @ w_hh.T + b_hh, h)
+    return np_gru_step(x @ w_ih.T + b_ih, h, w_hh, b_hh)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -64,12 +65,19 @@ def np_gru_cell(x, h, w_ih, w_hh, b_ih, b_hh):
 
 
 @st.composite
-def gate_inputs(draw, count):
-    """(gates_x, gates_h, state) with shapes (B, count*H), (B, count*H), (B, H)."""
-    batch = draw(st.integers(1, 3))
-    hidden = draw(st.integers(1, 3))
-    gates = (batch, count * hidden)
-    return (draw(arrays(gates)), draw(arrays(gates)), draw(arrays((batch, hidden), -2, 2)))
+def lstm_step_inputs(draw):
+    """(gates_x, h, c, w_hh) with shapes (B, 4H), (B, H), (B, H), (4H, H)."""
+    batch, hidden = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    return (draw(arrays((batch, 4 * hidden))), draw(arrays((batch, hidden), -1, 1)),
+            draw(arrays((batch, hidden), -2, 2)), draw(arrays((4 * hidden, hidden), -1, 1)))
+
+
+@st.composite
+def gru_step_inputs(draw):
+    """(gates_x, h, w_hh, b_hh) with shapes (B, 3H), (B, H), (3H, H), (3H,)."""
+    batch, hidden = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    return (draw(arrays((batch, 3 * hidden))), draw(arrays((batch, hidden), -1, 1)),
+            draw(arrays((3 * hidden, hidden), -1, 1)), draw(arrays((3 * hidden,))))
 
 
 @st.composite
@@ -85,17 +93,17 @@ def cell_inputs(draw, count, two_states=False):
 
 
 CASES = [
-    OpCase("lstm_cell_fused", lstm_cell_fused, np_lstm_gates, gate_inputs(4)),
-    OpCase("lstm_cell_composite", lstm_cell_composite, np_lstm_gates, gate_inputs(4)),
-    OpCase("gru_cell_fused", gru_cell_fused, np_gru_gates, gate_inputs(3)),
-    OpCase("gru_cell_composite", gru_cell_composite, np_gru_gates, gate_inputs(3)),
+    OpCase("lstm_cell_fused", lstm_cell_fused, np_lstm_step, lstm_step_inputs()),
+    OpCase("lstm_cell_composite", lstm_cell_composite, np_lstm_step, lstm_step_inputs()),
+    OpCase("gru_cell_fused", gru_cell_fused, np_gru_step, gru_step_inputs()),
+    OpCase("gru_cell_composite", gru_cell_composite, np_gru_step, gru_step_inputs()),
 ]
 
 
 @pytest.mark.parametrize("device", devices())
 @pytest.mark.parametrize("case", CASES, ids=repr)
 @given(data=st.data())
-def test_gate_math(case, device, data):
+def test_step(case, device, data):
     check_op(case, data, device)
 
 
@@ -210,16 +218,16 @@ def test_gru_fused_and_composite_agree(arrays_):
 
 
 def test_fused_backward_with_create_graph_matches_composite_second_derivative():
-    # d/dx of (d loss / d gates) computed through the fused backward's create_graph path
+    # the gradient of a function of the first gradients, through the create_graph path
     rng = np.random.default_rng(5)
-    arrays_ = [rng.standard_normal(s) for s in [(2, 8), (2, 8), (2, 2)]]
+    arrays_ = [rng.standard_normal(s) for s in [(2, 8), (2, 2), (2, 2), (8, 2)]]
     results = []
     for fn in (lstm_cell_fused, lstm_cell_composite):
-        gx, gh, c = _tensors(arrays_)
-        h, c_next = fn(gx, gh, c)
-        (grad_gx,) = minigrad.grad((h * h).sum() + c_next.sum(), [gx], create_graph=True)
-        second = minigrad.grad((grad_gx * grad_gx).sum(), [gx, gh, c])
-        results.append([g.numpy() for g in second])
+        tensors = _tensors(arrays_)
+        h, c_next = fn(*tensors)
+        firsts = minigrad.grad((h * h).sum() + c_next.sum(), tensors, create_graph=True)
+        penalty = sum((g * g).sum() for g in firsts)
+        results.append([g.numpy() for g in minigrad.grad(penalty, tensors)])
     for got, want in zip(*results):
         assert_close(got, want)
 
@@ -229,41 +237,49 @@ def test_fused_backward_with_create_graph_matches_composite_second_derivative():
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fn", [lstm_cell_fused, gru_cell_fused])
-def test_saturated_gates_stay_finite(fn):
-    count = 4 if fn is lstm_cell_fused else 3
+@pytest.mark.parametrize("fn, count", [(lstm_cell_fused, 4), (gru_cell_fused, 3)])
+def test_saturated_gates_stay_finite(fn, count):
     big = minigrad.tensor([[1e4, -1e4] * count], requires_grad=True)
-    other = minigrad.zeros(1, 2 * count, requires_grad=True)
-    state = minigrad.ones(1, 2, requires_grad=True)
+    h = minigrad.ones(1, 2, requires_grad=True)
+    w_hh = minigrad.ones(2 * count, 2, requires_grad=True)
+    args = (big, h, h, w_hh) if count == 4 else (big, h, w_hh)
     with minigrad.autograd.detect_anomaly():
-        out = fn(big, other, state)
+        out = fn(*args)
         out = out if isinstance(out, tuple) else (out,)
         sum(o.sum() for o in out).backward()
-    assert np.isfinite(big.grad.numpy()).all()
+    assert np.isfinite(big.grad.numpy()).all() and np.isfinite(w_hh.grad.numpy()).all()
 
 
 def test_no_graph_under_no_grad():
-    gx, gh, c = _tensors([np.zeros((1, 4)), np.zeros((1, 4)), np.zeros((1, 1))])
+    gx, h, c, w = _tensors([np.zeros((1, 4)), np.zeros((1, 1)), np.zeros((1, 1)), np.zeros((4, 1))])
     with minigrad.no_grad():
-        h, c_next = lstm_cell_fused(gx, gh, c)
-    assert h.creator is None and not c_next.requires_grad
+        h_next, c_next = lstm_cell_fused(gx, h, c, w)
+    assert h_next.creator is None and not c_next.requires_grad
 
 
-def test_gate_shape_errors_name_the_shapes():
-    with pytest.raises(ValueError, match=r"lstm_cell_fused: .*got gates_x \(2, 7\), gates_h "
-                                         r"\(2, 8\) and state \(2, 2\)"):
-        lstm_cell_fused(minigrad.zeros(2, 7), minigrad.zeros(2, 8), minigrad.zeros(2, 2))
-    with pytest.raises(ValueError, match=r"gru_cell_composite: .*state \(3, 2\)"):
-        gru_cell_composite(minigrad.zeros(2, 6), minigrad.zeros(2, 6), minigrad.zeros(3, 2))
+def test_step_shape_errors_name_the_shapes():
+    with pytest.raises(ValueError, match=r"lstm_cell_fused: expected gates_x \(batch, 4 \* "
+                                         r"hidden\), h, c \(batch, hidden\) and w_hh \(4 \* "
+                                         r"hidden, hidden\); got gates_x \(2, 7\), h \(2, 2\), "
+                                         r"c \(2, 2\), w_hh \(8, 2\)"):
+        lstm_cell_fused(minigrad.zeros(2, 7), minigrad.zeros(2, 2), minigrad.zeros(2, 2),
+                        minigrad.zeros(8, 2))
+    with pytest.raises(ValueError, match=r"gru_cell_composite: .*got gates_x \(2, 6\), "
+                                         r"h \(3, 2\), w_hh \(6, 2\)"):
+        gru_cell_composite(minigrad.zeros(2, 6), minigrad.zeros(3, 2), minigrad.zeros(6, 2))
+    with pytest.raises(ValueError, match=r"gru_cell_fused: expected b_hh of shape \(6,\)"):
+        gru_cell_fused(minigrad.zeros(2, 6), minigrad.zeros(2, 2), minigrad.zeros(6, 2),
+                       minigrad.zeros(4))
 
 
-def test_gate_dtype_errors():
-    with pytest.raises(TypeError, match=r"lstm_cell_fused: expected one dtype"):
-        lstm_cell_fused(minigrad.zeros(1, 4), minigrad.zeros(1, 4, dtype=minigrad.float64),
-                        minigrad.zeros(1, 1))
+def test_step_dtype_errors():
+    with pytest.raises(TypeError, match=r"lstm_cell_fused: expected one dtype, got gates_x "
+                                        r"float32, h float64"):
+        lstm_cell_fused(minigrad.zeros(1, 4), minigrad.zeros(1, 1, dtype=minigrad.float64),
+                        minigrad.zeros(1, 1), minigrad.zeros(4, 1))
     with pytest.raises(TypeError, match=r"gru_cell_fused: expected a floating point tensor"):
-        gru_cell_fused(minigrad.zeros(1, 3), minigrad.zeros(1, 3),
-                       minigrad.zeros(1, 1, dtype=minigrad.int64))
+        gru_cell_fused(minigrad.zeros(1, 3), minigrad.zeros(1, 1, dtype=minigrad.int64),
+                       minigrad.zeros(3, 1))
 
 
 def test_cell_shape_errors_name_the_shapes():

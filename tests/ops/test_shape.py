@@ -401,6 +401,9 @@ def test_cat_of_mismatched_shapes():
         minigrad.cat([])
     with pytest.raises(TypeError, match="cat: expected a sequence of Tensors"):
         minigrad.cat([minigrad.ones(2), [1.0, 2.0]])
+    with pytest.raises(TypeError, match="cat: expected a sequence of Tensors, got a single"):
+        minigrad.cat(minigrad.ones(2, 2))
+    assert minigrad.cat(t for t in [minigrad.ones(1), minigrad.zeros(2)]).shape == (3,)
 
 
 def test_stack_of_mismatched_shapes():

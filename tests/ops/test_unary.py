@@ -49,6 +49,22 @@ def _softplus_reference(beta, threshold):
     return lambda a: np.where(beta * a > threshold, a, np.log(1.0 + np.exp(beta * a)) / beta)
 
 
+def _prelu_reference(a, weight):
+    out = np.empty_like(a)
+    for index in np.ndindex(a.shape):
+        slope = weight[0] if weight.size == 1 else weight[index[1]]
+        out[index] = a[index] if a[index] > 0 else slope * a[index]
+    return out
+
+
+@st.composite
+def _prelu_inputs(draw):
+    shape = draw(shapes(min_dims=1))
+    channels = shape[1] if len(shape) >= 2 else 1
+    per_channel = draw(st.booleans())
+    return draw(arrays(shape)), draw(arrays((channels if per_channel else 1,), -1.0, 1.0))
+
+
 # Values on two interleaved grids (k + 0.25 and k + 0.75) never tie, so maximum/minimum/clamp
 # are tested away from their kinks; ties get tests of their own below.
 def _grid(shape, offset):
@@ -89,6 +105,7 @@ CASES = [
            kinks=[0.0]),
     OpCase("leaky_relu slope 0.2", lambda x: minigrad.leaky_relu(x, negative_slope=0.2),
            lambda a: np.where(a > 0, a, 0.2 * a), _one(), kinks=[0.0]),
+    OpCase("prelu", minigrad.prelu, _prelu_reference, _prelu_inputs(), kinks=[0.0]),
     OpCase("elu", minigrad.elu, _elu_reference, _one(), kinks=[0.0]),
     OpCase("elu alpha 0.5", lambda x: minigrad.elu(x, alpha=0.5),
            lambda a: _elu_reference(a, 0.5), _one(), kinks=[0.0]),
@@ -419,6 +436,11 @@ def test_maximum_shapes_that_do_not_broadcast():
 def test_hardtanh_with_min_above_max():
     with pytest.raises(ValueError, match=r"hardtanh: min_val \(1.0\) must not exceed"):
         minigrad.hardtanh(minigrad.ones(2), 1.0, -1.0)
+
+
+def test_prelu_weight_must_match_the_channels():
+    with pytest.raises(ValueError, match=r"prelu: weight of shape \(2,\) needs 1 or 3 elements"):
+        minigrad.prelu(minigrad.ones(4, 3), minigrad.ones(2))
 
 
 def test_where_needs_a_boolean_condition():

@@ -16,12 +16,19 @@ import numbers
 import numpy as np
 
 from ... import backend
+from ...ops._util import check_floating
 from ...tensor import Tensor
 
 __all__ = ["dropout", "dropout2d", "alpha_dropout"]
 
 # -min(SELU) = scale * alpha: the value SELU saturates to, in absolute value.
 _SELU_NEGATIVE_SATURATION = 1.0507009873554804934193349852946 * 1.6732632423543772848170429916717
+
+
+def _check_input(x, name: str) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+    check_floating(x, name)
 
 
 def _check_probability(p, name: str) -> None:
@@ -53,6 +60,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
     True
     """
     _check_probability(p, "dropout")
+    _check_input(x, "dropout")
     if not training or p == 0.0:
         return x
     if p == 1.0:
@@ -66,6 +74,7 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = 
     probability ``p`` (kept ones scaled by 1 / (1 - p)).  A 3-D input is read as (N, C, L).
     Useful after convolutions, where neighbouring pixels are strongly correlated."""
     _check_probability(p, "dropout2d")
+    _check_input(x, "dropout2d")
     if x.ndim not in (3, 4):
         raise ValueError(f"dropout2d: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got "
                          f"shape {tuple(x.shape)}")
@@ -88,6 +97,7 @@ def alpha_dropout(x: Tensor, p: float = 0.5, training: bool = False,
     one becomes -a s (1 - p).
     """
     _check_probability(p, "alpha_dropout")
+    _check_input(x, "alpha_dropout")
     if not training or p == 0.0:
         return x
     if p == 1.0:

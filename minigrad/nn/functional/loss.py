@@ -127,10 +127,13 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # no
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     _check_same_or_broadcast(input, target, "smooth_l1_loss")
-    distance = (input - target).abs()
+    difference = input - target
+    distance = difference.abs()
     if beta == 0:
         return _reduce(distance, reduction)
-    losses = ops.where(distance < beta, distance * distance * (0.5 / beta),
+    # NOTE: the square is written d * d, not |d| * |d|: both are d^2, but through abs autograd
+    # would give a second derivative of 0 instead of 1 / beta at d = 0 (abs' slope there is 0).
+    losses = ops.where(distance < beta, difference * difference * (0.5 / beta),
                        distance - 0.5 * beta)
     return _reduce(losses, reduction)
 
@@ -144,8 +147,9 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: 
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     _check_same_or_broadcast(input, target, "huber_loss")
-    distance = (input - target).abs()
-    losses = ops.where(distance < delta, distance * distance * 0.5,
+    difference = input - target
+    distance = difference.abs()
+    losses = ops.where(distance < delta, difference * difference * 0.5,
                        (distance - 0.5 * delta) * delta)
     return _reduce(losses, reduction)
 
