@@ -392,9 +392,27 @@ def _prune(uses, root_functions, wanted_ids):
     return needed
 
 
-def _accumulate(slot_list, index, gradient):
-    previous = slot_list[index]
-    slot_list[index] = gradient if previous is None else previous + gradient
+def _sum_gradients(previous, gradient, engine_sums):
+    """``previous + gradient`` for a tensor that was used more than once.
+
+    ``engine_sums`` (id -> Tensor) holds the sums this backward made itself, when no graph is
+    being recorded.  Nobody else has seen those, so further gradients are added into them in
+    place: a weight used at every step of an RNN then costs one buffer, not one per step.  A
+    gradient handed over by a backward is never modified: it may be shared (Add passes one
+    Tensor to both inputs)."""
+    if previous is None:
+        return gradient
+    if engine_sums is not None and id(previous) in engine_sums:
+        previous.data += gradient.data
+        return previous
+    total = previous + gradient
+    if engine_sums is not None:
+        engine_sums[id(total)] = total
+    return total
+
+
+def _accumulate(slot_list, index, gradient, engine_sums):
+    slot_list[index] = _sum_gradients(slot_list[index], gradient, engine_sums)
 
 
 def _run_hooks(tensor, gradient):
@@ -438,18 +456,19 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
     captured = {}  # id(tensor) -> gradient, only when `wanted` is given
     wanted_ids = None if wanted is None else {id(t): t for t in wanted}
     root_functions = []
+    engine_sums = None if create_graph else {}  # see _sum_gradients
 
     for tensor, gradient in zip(roots, root_grads):
         function = tensor.creator
         if function is None:
-            _add_leaf_gradient(leaf_pending, tensor, gradient, wanted_ids)
+            _add_leaf_gradient(leaf_pending, tensor, gradient, wanted_ids, engine_sums)
             continue
         if function.released:
             raise RuntimeError(_FREED_MESSAGE)
         if function not in pending:
             pending[function] = [None] * len(function.outputs)
             root_functions.append(function)
-        _accumulate(pending[function], tensor._output_index, gradient)
+        _accumulate(pending[function], tensor._output_index, gradient, engine_sums)
 
     uses = _collect(root_functions)
     needed = None if wanted_ids is None else _prune(uses, root_functions, wanted_ids)
@@ -460,6 +479,9 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
         while ready:
             function = ready.pop()
             grad_outputs = pending.pop(function)
+            if engine_sums:
+                for gradient in grad_outputs:  # complete now: from here on it may be shared
+                    engine_sums.pop(id(gradient), None)
             _prepare_output_grads(function, grad_outputs, wanted_ids, captured)
 
             run_it = needed is None or function in needed
@@ -487,11 +509,13 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
                 if gradient is not None:
                     _check_gradient(function, index, tensor, gradient)
                     if creator is None:
-                        _add_leaf_gradient(leaf_pending, tensor, gradient, wanted_ids)
+                        _add_leaf_gradient(leaf_pending, tensor, gradient, wanted_ids,
+                                           engine_sums)
                     else:
                         if creator not in pending:
                             pending[creator] = [None] * len(creator.outputs)
-                        _accumulate(pending[creator], tensor._output_index, gradient)
+                        _accumulate(pending[creator], tensor._output_index, gradient,
+                                    engine_sums)
                 if creator is not None:
                     uses[creator] -= 1
                     if uses[creator] == 0 and creator in pending:
@@ -561,7 +585,7 @@ def _prepare_output_grads(function, grad_outputs, wanted_ids, captured):
         grad_outputs[index] = gradient
 
 
-def _add_leaf_gradient(leaf_pending, tensor, gradient, wanted_ids):
+def _add_leaf_gradient(leaf_pending, tensor, gradient, wanted_ids, engine_sums):
     """Sum the gradients reaching one leaf; they are delivered once, when backward ends."""
     if wanted_ids is not None and id(tensor) not in wanted_ids:
         return  # minigrad.grad: nobody asked for this leaf
@@ -569,7 +593,7 @@ def _add_leaf_gradient(leaf_pending, tensor, gradient, wanted_ids):
     if entry is None:
         leaf_pending[id(tensor)] = [tensor, gradient]
     else:
-        entry[1] = entry[1] + gradient
+        entry[1] = _sum_gradients(entry[1], gradient, engine_sums)
 
 
 def _owned(gradient):

@@ -500,8 +500,9 @@ class Tensor:
     def __iter__(self):
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        for i in range(self.data.shape[0]):
-            yield self[i]
+        # one op for all rows: a backward through the rows then costs one stack, not one
+        # full-size scatter per row
+        yield from ops.unbind(self, 0)
 
     # -----------------------------------------------------------------------------------------
     # In-place updates of data (no graph): for initialisation, optimizers and masks
@@ -645,6 +646,12 @@ class Tensor:
     def relu(self):
         return ops.relu(self)
 
+    def rsqrt(self):
+        return ops.rsqrt(self)
+
+    def erf(self):
+        return ops.erf(self)
+
     def clamp(self, min=None, max=None):  # noqa: A002 -- PyTorch's argument names
         return ops.clamp(self, min, max)
 
@@ -782,8 +789,50 @@ class Tensor:
     def chunk(self, chunks, dim=0):
         return ops.chunk(self, chunks, dim)
 
-    def flip(self, dims):
+    def flip(self, *dims):
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = dims[0]
         return ops.flip(self, dims)
+
+    def roll(self, shifts, dims=None):
+        return ops.roll(self, shifts, dims)
+
+    def unbind(self, dim=0):
+        return ops.unbind(self, dim)
+
+    def unflatten(self, dim, sizes):
+        return ops.unflatten(self, dim, sizes)
+
+    def movedim(self, source, destination):
+        return ops.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def swapaxes(self, axis0, axis1):
+        return ops.transpose(self, axis0, axis1)
+
+    swapdims = swapaxes
+
+    def narrow(self, dim, start, length):
+        return ops.narrow(self, dim, start, length)
+
+    def select(self, dim, index):
+        return ops.select(self, dim, index)
+
+    def index_select(self, dim, index):
+        return ops.index_select(self, dim, index)
+
+    def take_along_dim(self, indices, dim=None):
+        return ops.take_along_dim(self, indices, dim)
+
+    def scatter_add(self, dim, index, src):
+        return ops.scatter_add(self, dim, index, src)
+
+    def tril(self, diagonal=0):
+        return ops.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return ops.triu(self, diagonal)
 
     def repeat(self, *repeats):
         return ops.repeat(self, *repeats)
@@ -796,6 +845,21 @@ class Tensor:
 
     def matmul(self, other):
         return ops.matmul(self, other)
+
+    def mm(self, other):
+        return ops.mm(self, other)
+
+    def bmm(self, other):
+        return ops.bmm(self, other)
+
+    def mv(self, vector):
+        return ops.mv(self, vector)
+
+    def dot(self, other):
+        return ops.dot(self, other)
+
+    def outer(self, other):
+        return ops.outer(self, other)
 
     def type_as(self, other):
         return self.to(other.dtype)

@@ -76,13 +76,18 @@ def binary_operands(a, b, op: str) -> tuple[Tensor, Tensor]:
 
 
 def _promote_integer_side(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
-    """float meets integer/bool: the integer side takes the float dtype (as in PyTorch, where
-    float32 + int64 is float32; NumPy alone would give float64)."""
+    """Bring two tensors of different dtypes to one, as PyTorch does:
+    float meets integer/bool -> the float dtype (float32 + int64 is float32; NumPy alone would
+    give float64); float32 meets float64 -> float64.  The cast is an op, so the gradient of the
+    narrower input comes back in its own dtype."""
     a_kind, b_kind = a.data.dtype.kind, b.data.dtype.kind
     if a_kind == "f" and b_kind in "iub":
         b = b.to(a.data.dtype)
     elif b_kind == "f" and a_kind in "iub":
         a = a.to(b.data.dtype)
+    elif a_kind == "f" and b_kind == "f":
+        wider = a.data.dtype if a.data.dtype.itemsize >= b.data.dtype.itemsize else b.data.dtype
+        a, b = a.to(wider), b.to(wider)
     return a, b
 
 

@@ -92,11 +92,11 @@ class Div(Function):
     def forward(self, a, b):
         return a / b
 
-    # d(a / b)/da = 1 / b, d(a / b)/db = -a / b^2
+    # d(a / b)/da = 1 / b, d(a / b)/db = -a / b^2  (computed as -(a / b) / b: no overflow of b^2)
     def backward(self, grad):
         a, b = self.inputs
         grad_a = sum_to(grad / b, a.shape) if self.needs_input_grad[0] else None
-        grad_b = sum_to(-grad * a / (b * b), b.shape) if self.needs_input_grad[1] else None
+        grad_b = sum_to(-grad * (a / b) / b, b.shape) if self.needs_input_grad[1] else None
         return grad_a, grad_b
 
 

@@ -376,10 +376,16 @@ def erf(x: Tensor) -> Tensor:
 class Sigmoid(Function):
     def forward(self, x):
         xp = xp_of(x)
-        # exp(-|x|) <= 1 never overflows: 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) for x < 0
-        e = xp.exp(-xp.abs(x))
-        self.result = xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
-        return self.result
+        # 1 / (1 + e^-x), computed in place in one buffer.  For x << 0, e^-x overflows to inf
+        # and 1 / inf = 0 is the right answer, so the overflow warning is silenced, not avoided.
+        result = xp.empty_like(x)
+        xp.negative(x, out=result)
+        with quiet(xp):
+            xp.exp(result, out=result)
+        result += 1
+        xp.reciprocal(result, out=result)
+        self.result = result
+        return result
 
     # d/dx sigmoid(x) = sigmoid(x) * (1 - sigmoid(x))
     def backward(self, grad):
@@ -404,7 +410,7 @@ class ReLU(Function):
     # d/dx max(x, 0) = 1 where x > 0, else 0
     def backward(self, grad):
         (x,) = self.inputs
-        return grad * _mask(x > 0, grad)
+        return where(x.data > 0, grad, 0.0)
 
 
 def relu(x: Tensor) -> Tensor:
