@@ -8,7 +8,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo lint bench gpu-check clean
+.PHONY: test demo lint bench bench-devices gpu-check clean
 
 $(STAMP): setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,16 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/overhead.py
+
+# On a machine with an NVIDIA GPU (install the cuda extra first: .venv/bin/pip install -e ".[cuda]"):
+# the GPU tests, the kernel checks, then the CPU-vs-GPU benchmark, whose table is printed last.
+gpu-check: $(STAMP)
+	$(PY) -c "import minigrad; assert minigrad.cuda.is_available(), 'no usable GPU (is cupy installed?)'"
+	$(PY) -m pytest -q tests/gpu tests/kernels
+	$(PY) benchmarks/devices.py --write
+
+bench-devices: $(STAMP)
+	$(PY) benchmarks/devices.py --write
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -430,12 +430,12 @@ def _check_gradient(function, index, tensor, gradient):
             f"{type(function).__name__}.backward returned a {type(gradient).__name__} for input "
             f"{index}; gradients must be Tensors (or None)"
         )
-    if gradient.shape != tensor.shape:
+    if gradient.data.shape != tensor.data.shape:
         raise RuntimeError(
             f"{type(function).__name__}.backward returned a gradient of shape "
             f"{tuple(gradient.shape)} for input {index} of shape {tuple(tensor.shape)}"
         )
-    if gradient.dtype != tensor.dtype:
+    if gradient.data.dtype is not tensor.data.dtype and gradient.dtype != tensor.dtype:
         raise RuntimeError(
             f"{type(function).__name__}.backward returned a gradient of dtype {gradient.dtype} "
             f"for input {index} of dtype {tensor.dtype}"

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import numbers
 
-from .. import dtypes
+from .. import cuda_kernels, dtypes
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from ._util import xp_of
@@ -153,6 +153,8 @@ def im2col(x, kernel, geometry: ConvGeometry, out_size=None):
     xp = xp_of(x)
     if out_size is None:
         out_size = geometry.output_size(x.shape[2:], kernel)
+    if cuda_kernels.runs_on(x):  # GPU: one thread per entry of cols (kernels/im2col.cu)
+        return cuda_kernels.im2col(x, kernel, geometry, out_size)
     padded = _pad_channels_first(x, geometry.padding)
     channels, batch = padded.shape[:2]
     stride_c, stride_n, stride_h, stride_w = padded.strides
@@ -173,6 +175,8 @@ def col2im(cols, in_size, geometry: ConvGeometry):
     kernel offset -- kh*kw vectorised additions, no ``np.add.at`` -- because for a fixed offset
     (a, b) the output positions touch distinct input positions.
     """
+    if cuda_kernels.runs_on(cols):  # GPU: one thread per input element gathers (kernels/col2im.cu)
+        return cuda_kernels.col2im(cols, in_size, geometry)
     xp = xp_of(cols)
     channels, kh, kw, batch, out_h, out_w = cols.shape
     top, bottom, left, right = geometry.padding

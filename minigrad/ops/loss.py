@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend
+from .. import backend, cuda_kernels
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from ._util import quiet, xp_of
@@ -114,6 +114,11 @@ class SoftmaxCrossEntropy(Function):
 
     def forward(self, x):
         xp = xp_of(x)
+        if cuda_kernels.runs_on(x):  # GPU: one thread per row (kernels/softmax_cross_entropy.cu)
+            losses, self.probs, target_weight = cuda_kernels.softmax_cross_entropy_forward(
+                x, self.target, self.weight, self.ignore_index, self.label_smoothing)
+            self.denominator = target_weight.sum()
+            return self._reduce(xp, losses)
         rows = x.shape[0]
         # log softmax by log-sum-exp: shift by the row max so exp never overflows
         shifted = x - x.max(axis=1, keepdims=True)
@@ -132,6 +137,10 @@ class SoftmaxCrossEntropy(Function):
             losses = (1 - e) * losses + (e / x.shape[1]) * smooth
         losses = losses.astype(x.dtype, copy=False)
         self.denominator = target_weight.sum()
+        return self._reduce(xp, losses)
+
+    def _reduce(self, xp, losses):
+        """The per-row losses reduced as ``self.reduction`` says."""
         if self.reduction == "none":
             return losses
         if self.reduction == "sum":
@@ -146,6 +155,14 @@ class SoftmaxCrossEntropy(Function):
         (x,) = self.inputs
         xp = xp_of(x)
         rows, classes = x.shape
+        if cuda_kernels.runs_on(self.probs) and not is_grad_enabled():
+            # GPU, ordinary backward: one thread per row (kernels/softmax_cross_entropy.cu)
+            scale = grad.data
+            if self.reduction == "mean":
+                scale = scale / xp.asarray(self.denominator, dtype=x.dtype)
+            return _constant(cuda_kernels.softmax_cross_entropy_backward(
+                self.probs, self.target, self.weight, self.ignore_index, self.label_smoothing,
+                scale))
         valid, safe_target, target_weight = self._target_weights(xp, x.dtype)
         e = self.label_smoothing
         q = xp.zeros((rows, classes), dtype=x.dtype)

@@ -33,7 +33,7 @@ import numbers
 
 import numpy as np
 
-from .. import dtypes
+from .. import cuda_kernels, dtypes
 from ..autograd import Function
 from ..tensor import Tensor
 from ._util import xp_of
@@ -176,6 +176,8 @@ class ScatterSpatial(Function):
         self.out_size = tuple(out_size)
 
     def forward(self, values):
+        if cuda_kernels.runs_on(values):  # GPU: one atomicAdd per value (kernels/max_pool2d.cu)
+            return cuda_kernels.max_pool2d_backward(values, self.indices, self.out_size)
         xp = xp_of(values)
         batch, channels = values.shape[:2]
         size = math.prod(self.out_size)
@@ -230,6 +232,13 @@ class MaxPool2d(Function):
         (kh, kw), (sh, sw), (dh, dw) = setup.kernel, setup.stride, setup.dilation
         out_h, out_w = setup.out_size
         batch, channels, height, width = x.shape
+        self.in_size = (height, width)
+        if cuda_kernels.runs_on(x):  # GPU: one thread per output scans its window
+            top, _, left, _ = geometry.padding  # (kernels/max_pool2d.cu)
+            y, self.indices = cuda_kernels.max_pool2d_forward(x, setup.kernel, setup.stride,
+                                                              setup.dilation, (top, left),
+                                                              setup.out_size)
+            return y
         padded = _pad(x, geometry, -np.inf)
         stride_n, stride_c, stride_h, stride_w = padded.strides
         windows = xp.lib.stride_tricks.as_strided(
@@ -244,7 +253,6 @@ class MaxPool2d(Function):
         rows = xp.arange(out_h).reshape(out_h, 1) * sh + (winner // kw) * dh - top
         columns = xp.arange(out_w) * sw + (winner % kw) * dw - left
         self.indices = rows * width + columns
-        self.in_size = (height, width)
         return y
 
     # d max(window)/dx = 1 at the argmax and 0 elsewhere: each gradient goes to its winner
@@ -316,6 +324,10 @@ class AvgPool2d(Function):
 
     def forward(self, x):
         setup = self.setup
+        if cuda_kernels.runs_on(x):  # GPU: one thread per output sums its window
+            top, _, left, _ = setup.geometry.padding  # (kernels/avg_pool2d.cu)
+            return cuda_kernels.avg_pool2d_forward(x, setup.kernel, setup.stride, (top, left),
+                                                   setup.out_size, self.divisor)
         padded = _pad(x, setup.geometry, 0)
         total = None
         for _, _, rows, columns in setup.geometry.kernel_offsets(setup.kernel, setup.out_size):
@@ -345,6 +357,9 @@ class AvgPool2dAdjoint(Function):
         xp = xp_of(grad)
         setup = self.setup
         top, bottom, left, right = setup.geometry.padding
+        if cuda_kernels.runs_on(grad):  # GPU: one thread per input gathers (kernels/avg_pool2d.cu)
+            return cuda_kernels.avg_pool2d_backward(grad, setup.kernel, setup.stride,
+                                                    (top, left), self.in_size, self.divisor)
         height, width = self.in_size
         scaled = grad / self.divisor
         padded = xp.zeros(grad.shape[:2] + (height + top + bottom, width + left + right),

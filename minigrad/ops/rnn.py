@@ -35,6 +35,7 @@ This family is imported by ``minigrad.nn`` (it is not part of ``minigrad.ops.*``
 
 from __future__ import annotations
 
+from .. import cuda_kernels
 from ..autograd import Function, is_grad_enabled
 from ..creation import zeros
 from ..tensor import Tensor
@@ -121,6 +122,10 @@ class LSTMCellFunction(Function):
         block_g = slice(2 * hidden, 3 * hidden)
         act = xp.matmul(h_prev, w_hh.T if self.w_hh_t is None else self.w_hh_t)
         act += gates_x
+        if cuda_kernels.runs_on(act, c_prev):  # GPU: one thread per unit (kernels/lstm_cell.cu)
+            h, c, self.k, self.m, self.f = cuda_kernels.lstm_cell_forward(act, c_prev, self.save)
+            self.w_hh_t = None
+            return h, c
         g = xp.tanh(act[:, block_g])
         _sigmoid_(xp, act)  # i, f and o (the g block of act is not used after this)
         i = act[:, :hidden]
@@ -166,14 +171,21 @@ class LSTMCellFunction(Function):
 
     # da = [dc g i', dc c f', dc i g', dh' tanh(c') o'], dc = dc' + dh' o tanh'(c'); dh = da W
     def backward(self, grad_h, grad_c):
-        k, m, f = self._factors()
         _, h_prev, _, w_hh = self.inputs
-        dc = grad_c + grad_h * k
-        da = cat([dc, dc, dc, grad_h], dim=1) * m
         needs = self.needs_input_grad
+        if cuda_kernels.runs_on(grad_h.data, grad_c.data) and not is_grad_enabled():
+            # GPU, ordinary backward: the pointwise part in one kernel (kernels/lstm_cell.cu)
+            da, grad_c_prev = cuda_kernels.lstm_cell_backward(grad_h.data, grad_c.data, self.k,
+                                                              self.m, self.f)
+            da = _constant(da)
+            grad_c_prev = _constant(grad_c_prev) if needs[2] else None
+        else:
+            k, m, f = self._factors()
+            dc = grad_c + grad_h * k
+            da = cat([dc, dc, dc, grad_h], dim=1) * m
+            grad_c_prev = dc * f if needs[2] else None
         grad_gates_x = da if needs[0] else None
         grad_h_prev = matmul(da, w_hh) if needs[1] else None
-        grad_c_prev = dc * f if needs[2] else None
         grad_w_hh = matmul(da.mT, h_prev) if needs[3] else None
         return grad_gates_x, grad_h_prev, grad_c_prev, grad_w_hh
 
@@ -248,6 +260,11 @@ class GRUCellFunction(Function):
         hidden = h_prev.shape[1]
         gates_h = xp.matmul(h_prev, w_hh.T if self.w_hh_t is None else self.w_hh_t)
         gates_h += b_hh
+        if cuda_kernels.runs_on(gates_x, gates_h, h_prev):  # GPU: kernels/gru_cell.cu
+            h, self.mx, self.mh, self.z = cuda_kernels.gru_cell_forward(gates_x, gates_h, h_prev,
+                                                                        self.save)
+            self.w_hh_t = None
+            return h
         rz = gates_x[:, :2 * hidden] + gates_h[:, :2 * hidden]
         _sigmoid_(xp, rz)
         r = rz[:, :hidden]

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .. import backend
+from .. import backend, cuda_kernels
 from ..autograd import Function
 from ..tensor import Tensor
 from ._util import normalize_dim, normalize_dims, xp_of
@@ -206,13 +206,38 @@ moveaxis = movedim
 # ---------------------------------------------------------------------------------------------
 
 
+def _broadcast_view(array, shape: tuple):
+    """``xp.broadcast_to(array, shape)``: a read-only view in which every stretched axis has
+    stride 0, so no element is copied.
+
+    NumPy's own broadcast_to spends ~2.5 µs of Python on each call, which dominates the backward
+    of small reductions; for a contiguous NumPy array the view is built directly instead.
+    """
+    if type(array) is not np.ndarray or not array.flags.c_contiguous:
+        return backend.get_array_module(array).broadcast_to(array, shape)
+    lead = len(shape) - array.ndim
+    if lead < 0:
+        raise ValueError(f"cannot broadcast shape {array.shape} to {shape}")
+    strides = [0] * lead
+    for size, target, stride in zip(array.shape, shape[lead:], array.strides):
+        if size == target:
+            strides.append(stride)
+        elif size == 1:
+            strides.append(0)
+        else:
+            raise ValueError(f"cannot broadcast shape {array.shape} to {shape}")
+    view = np.ndarray(shape, array.dtype, buffer=array, strides=tuple(strides))
+    view.flags.writeable = False
+    return view
+
+
 class BroadcastTo(Function):
     def __init__(self, shape):
         self.shape = shape
 
     def forward(self, x):
         self.input_shape = x.shape
-        return backend.get_array_module(x).broadcast_to(x, self.shape)
+        return _broadcast_view(x, self.shape)
 
     # each input element was copied to several places: its gradient is the sum over them
     def backward(self, grad):
@@ -407,7 +432,11 @@ class GetItemGrad(Function):
 def _scatter_add_into(target, index, values) -> None:
     """``target[index] += values``, where a position picked k times receives all k values."""
     positions = _leading_axis_positions(index)
-    if positions is not None and positions.size >= target.shape[0] > 0:
+    if positions is not None and cuda_kernels.runs_on(target, values) \
+            and target.flags.c_contiguous:
+        # GPU: one atomicAdd per value (kernels/embedding_backward.cu)
+        cuda_kernels.embedding_backward(target, positions, values)
+    elif positions is not None and positions.size >= target.shape[0] > 0:
         _scatter_add_rows(target, positions, values)
     else:
         xp_of(target).add.at(target, index, values)

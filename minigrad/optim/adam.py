@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .. import backend
+from .. import backend, cuda_kernels
 from .optimizer import Optimizer, invalid
 
 __all__ = ["Adam"]
@@ -91,6 +91,14 @@ class Adam(Optimizer):
         state["step"] = step = state.get("step", 0) + 1
         exp_avg = self._state_array(state, "exp_avg", param)
         exp_avg_sq = self._state_array(state, "exp_avg_sq", param)
+        if cuda_kernels.runs_on(param, grad) and param.flags.c_contiguous:
+            # GPU: the whole update in one kernel, every array read once (kernels/adam.cu)
+            max_exp_avg_sq = self._state_array(state, "max_exp_avg_sq", param) \
+                if group["amsgrad"] else None
+            cuda_kernels.adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr,
+                                   (beta1, beta2), eps, weight_decay, group["amsgrad"],
+                                   group["maximize"], group["decoupled_weight_decay"])
+            return
 
         if group["decoupled_weight_decay"]:
             # theta_{t-1} = theta_{t-1} - lr * weight_decay * theta_{t-1}

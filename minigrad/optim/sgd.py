@@ -6,7 +6,7 @@ Holds:
 
 from __future__ import annotations
 
-from .. import backend
+from .. import backend, cuda_kernels
 from ..tensor import Tensor
 from .optimizer import Optimizer, invalid
 
@@ -68,6 +68,16 @@ class SGD(Optimizer):
     def _update(self, param, grad, state: dict, group: dict) -> None:
         xp = backend.get_array_module(param)
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+        if cuda_kernels.runs_on(param, grad) and param.flags.c_contiguous:
+            # GPU: the whole update, momentum buffer included, in one kernel (kernels/sgd.cu)
+            first_step = momentum != 0 and "momentum_buffer" not in state
+            if first_step:
+                state["momentum_buffer"] = Tensor(xp.empty_like(param))
+            buffer = state["momentum_buffer"].data if momentum != 0 else None
+            cuda_kernels.sgd_step(param, grad, buffer, lr, momentum, dampening,
+                                  group["weight_decay"], group["nesterov"], group["maximize"],
+                                  first_step)
+            return
         g = self._gradient(param, grad, group["weight_decay"], group["maximize"])
 
         if momentum != 0:

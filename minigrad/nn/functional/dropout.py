@@ -15,7 +15,7 @@ import numbers
 
 import numpy as np
 
-from ... import backend
+from ... import backend, cuda_kernels
 from ...ops._util import check_floating
 from ...tensor import Tensor
 
@@ -43,6 +43,14 @@ def _keep_mask(x: Tensor, shape: tuple, p: float):
     return (uniform >= p).astype(x.dtype)
 
 
+def _scaled_keep_mask(x: Tensor, shape: tuple, p: float):
+    """The keep mask divided by 1 - p (inverted dropout), in x's dtype on x's device."""
+    if cuda_kernels.runs_on(x.data):  # GPU: compare and scale in one kernel (kernels/dropout.cu)
+        uniform = backend.generator(x.device).random(shape, dtype=np.float32)
+        return cuda_kernels.dropout_mask(uniform, p, x.dtype)
+    return _keep_mask(x, shape, p) / x.dtype.type(1.0 - p)
+
+
 def _constant(array) -> Tensor:
     return Tensor._from_op(array, None, 0)
 
@@ -65,7 +73,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
         return x
     if p == 1.0:
         return x * 0.0
-    mask = _keep_mask(x, x.shape, p) / x.dtype.type(1.0 - p)
+    mask = _scaled_keep_mask(x, x.shape, p)
     return x * _constant(mask)
 
 
@@ -83,7 +91,7 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = 
     if p == 1.0:
         return x * 0.0
     mask_shape = tuple(x.shape[:2]) + (1,) * (x.ndim - 2)
-    mask = _keep_mask(x, mask_shape, p) / x.dtype.type(1.0 - p)
+    mask = _scaled_keep_mask(x, mask_shape, p)
     return x * _constant(mask)
 
 
