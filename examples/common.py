@@ -42,11 +42,14 @@ EXAMPLES_DIR = Path(__file__).resolve().parent
 DEFAULT_OUT = EXAMPLES_DIR.parent / "out"
 
 
-def make_parser(description: str, epochs: int = 10, batch_size: int = 256,
+def make_parser(description: str, epochs: int | None = 10, batch_size: int = 256,
                 lr: float = 0.1) -> argparse.ArgumentParser:
-    """An ArgumentParser with the flags every example shares; add your own to it."""
+    """An ArgumentParser with the flags every example shares; add your own to it.
+    ``epochs=None`` leaves ``--epochs`` None unless given, for the example to choose."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--epochs", type=int, default=epochs, help=f"default {epochs}")
+    parser.add_argument("--epochs", type=int, default=epochs,
+                        help=f"default {epochs}" if epochs is not None else
+                        "default: depends on the other options")
     parser.add_argument("--batch-size", type=int, default=batch_size,
                         help=f"default {batch_size}")
     parser.add_argument("--lr", type=float, default=lr, help=f"learning rate, default {lr}")

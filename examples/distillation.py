@@ -16,7 +16,7 @@ Data: the bundled Fashion-MNIST subset (10,000 train / 2,000 test images).  Step
 
 The teacher's logits on the training images are computed once (the teacher is fixed).
 
-    python examples/distillation.py [--temperature 4] [--alpha 0.9] [--fast] [--device cuda]
+    python examples/distillation.py [--temperature 2] [--alpha 0.5] [--fast] [--device cuda]
 
 Prints the test accuracy of the teacher, the student alone and the distilled student, and a
 ``RESULT`` line.
@@ -99,8 +99,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser = make_parser(__doc__.splitlines()[0], epochs=10, batch_size=128, lr=1e-3)
     parser.add_argument("--teacher-epochs", type=int, default=4)
     parser.add_argument("--hidden", type=int, default=32, help="student hidden units")
-    parser.add_argument("--temperature", type=float, default=4.0)
-    parser.add_argument("--alpha", type=float, default=0.9,
+    parser.add_argument("--temperature", type=float, default=2.0)
+    parser.add_argument("--alpha", type=float, default=0.5,
                         help="weight of the soft (distillation) term")
     args = parser.parse_args(argv)
     seed_everything(args.seed)

@@ -42,7 +42,7 @@ from common import (
 
 import minigrad
 from minigrad import nn, optim
-from minigrad.data import DataLoader, Subset, random_split
+from minigrad.data import DataLoader, Subset, TensorDataset, random_split
 from minigrad.optim.lr_scheduler import CosineAnnealingLR
 from minigrad.train import EarlyStopping
 from minigrad.utils.plot import save_curves
@@ -248,6 +248,8 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     seed_everything(args.seed)
     train_data, test_data = fashion_mnist(args.data, device=args.device)
+    if args.fast:  # a smoke test: score on 500 test images only
+        test_data = TensorDataset(*(tensor[:500] for tensor in test_data.tensors))
     print(f"MLP --demo {args.demo} on Fashion-MNIST ({args.data}): {len(train_data)} train / "
           f"{len(test_data)} test images, device {args.device}")
     start = time.perf_counter()

@@ -12,7 +12,9 @@ cross-entropy.  Two implementations of the same model:
 
 Prints a progress bar per epoch, the test accuracy after each epoch and a final line
 ``RESULT softmax_regression ...``; saves ``softmax_regression_<impl>.png`` (loss and accuracy
-curves) into --out when matplotlib is installed.  Expect about 0.80-0.83 test accuracy.
+curves) into --out when matplotlib is installed.  Measured test accuracy after 10 epochs: about
+0.83 on the full data and 0.73-0.80 on the bundled subset, where the last epoch's number moves by
+a few points from epoch to epoch (constant learning rate, 40 steps an epoch).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from common import (
 
 import minigrad
 from minigrad import nn, optim
-from minigrad.data import DataLoader
+from minigrad.data import DataLoader, TensorDataset
 from minigrad.utils import Progress
 from minigrad.utils.plot import save_curves
 
@@ -128,6 +130,8 @@ def main(argv=None) -> dict:
     seed_everything(args.seed)
 
     train_data, test_data = fashion_mnist(args.data, device=args.device)
+    if args.fast:  # a smoke test: score on 500 test images only
+        test_data = TensorDataset(*(tensor[:500] for tensor in test_data.tensors))
     train_loader = DataLoader(train_data, batch_size=args.batch_size, shuffle=True)
     test_loader = DataLoader(test_data, batch_size=1000)
     print(f"softmax regression ({args.impl}) on Fashion-MNIST ({args.data}): "
