@@ -54,8 +54,11 @@ def _count(shape: tuple, axes: tuple) -> int:
 
 def _unreduce(tensor: Tensor, input_shape: tuple, axes: tuple, keepdim: bool) -> Tensor:
     """A reduction's result (or its gradient) with the reduced axes put back as size 1, so it
-    broadcasts against the input."""
-    return tensor if keepdim else reshape(tensor, _kept_shape(input_shape, axes))
+    broadcasts against the input.  When only leading axes were reduced (a full sum, a sum over
+    the batch) nothing needs to be put back: broadcasting adds missing leading axes itself."""
+    if keepdim or axes == tuple(range(len(axes))):
+        return tensor
+    return reshape(tensor, _kept_shape(input_shape, axes))
 
 
 def _check_not_empty(x: Tensor, axes: tuple, op: str) -> None:

@@ -26,7 +26,9 @@ def _softmax(x, dim):
 
 
 def _single(shape_strategy=None, low=-3.0, high=3.0):
-    return st.tuples(arrays(shape_strategy or shapes(), low, high))
+    if shape_strategy is None:
+        shape_strategy = shapes()
+    return st.tuples(arrays(shape_strategy, low, high))
 
 
 MODULE_CASES = [
