@@ -410,7 +410,9 @@ class ReLU(Function):
     # d/dx max(x, 0) = 1 where x > 0, else 0
     def backward(self, grad):
         (x,) = self.inputs
-        return where(x.data > 0, grad, 0.0)
+        # NOTE: a 0/1 mask and a multiply, not where(x > 0, grad, 0): NumPy's where is ~10x
+        # slower on a random condition
+        return grad * _mask(x > 0, grad)
 
 
 def relu(x: Tensor) -> Tensor:
