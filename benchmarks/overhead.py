@@ -23,11 +23,13 @@ import minigrad.nn.functional as F
 TARGETS = {"add": 1.0, "mul-sum": 0.4, "chain-50": 1.0, "mlp-step": 1.1}
 
 
-def minigrad_cases():
-    minigrad.manual_seed(0)
-    a = minigrad.randn(4, 4, requires_grad=True)
-    b = minigrad.randn(4, 4, requires_grad=True)
-    a_plain, b_plain = minigrad.randn(4, 4), minigrad.randn(4, 4)
+def make_cases(lib, functional):
+    """The four cases, written once: ``lib`` is minigrad or torch (the same API), ``functional``
+    their ``nn.functional``."""
+    lib.manual_seed(0)
+    a = lib.randn(4, 4, requires_grad=True)
+    b = lib.randn(4, 4, requires_grad=True)
+    a_plain, b_plain = lib.randn(4, 4), lib.randn(4, 4)
 
     def add():
         return a_plain + b_plain
@@ -48,10 +50,10 @@ def minigrad_cases():
     sizes = [784, 256, 256, 10]
     params = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        params.append((minigrad.randn(fan_in, fan_out) * (2.0 / fan_in) ** 0.5).requires_grad_())
-        params.append(minigrad.zeros(fan_out, requires_grad=True))
-    x = minigrad.randn(128, 784)
-    target = minigrad.randint(0, 10, (128,))
+        params.append((lib.randn(fan_in, fan_out) * (2.0 / fan_in) ** 0.5).requires_grad_())
+        params.append(lib.zeros(fan_out, requires_grad=True))
+    x = lib.randn(128, 784)
+    target = lib.randint(0, 10, (128,))
 
     def mlp_step():
         h = x
@@ -59,55 +61,9 @@ def minigrad_cases():
             h = h @ params[i] + params[i + 1]
             if i < len(params) - 2:
                 h = h.relu()
-        loss = F.cross_entropy(h, target)
+        loss = functional.cross_entropy(h, target)
         loss.backward()
-        with minigrad.no_grad():
-            for p in params:
-                p -= 0.01 * p.grad
-                p.grad = None
-
-    return {"add": add, "mul-sum": mul_sum, "chain-50": chain, "mlp-step": mlp_step}
-
-
-def torch_cases(torch):
-    torch.manual_seed(0)
-    a = torch.randn(4, 4, requires_grad=True)
-    b = torch.randn(4, 4, requires_grad=True)
-    a_plain, b_plain = torch.randn(4, 4), torch.randn(4, 4)
-
-    def add():
-        return a_plain + b_plain
-
-    def mul_sum():
-        a.grad = None
-        b.grad = None
-        (a * b).sum().backward()
-
-    def chain():
-        a.grad = None
-        b.grad = None
-        y = a
-        for _ in range(50):
-            y = y * b
-        y.sum().backward()
-
-    sizes = [784, 256, 256, 10]
-    params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        params.append((torch.randn(fan_in, fan_out) * (2.0 / fan_in) ** 0.5).requires_grad_())
-        params.append(torch.zeros(fan_out, requires_grad=True))
-    x = torch.randn(128, 784)
-    target = torch.randint(0, 10, (128,))
-
-    def mlp_step():
-        h = x
-        for i in range(0, len(params), 2):
-            h = h @ params[i] + params[i + 1]
-            if i < len(params) - 2:
-                h = h.relu()
-        loss = torch.nn.functional.cross_entropy(h, target)
-        loss.backward()
-        with torch.no_grad():
+        with lib.no_grad():
             for p in params:
                 p -= 0.01 * p.grad
                 p.grad = None
@@ -133,8 +89,8 @@ def main() -> None:
     args = parser.parse_args()
 
     torch = import_torch()
-    ours = measure(minigrad_cases(), args.quick)
-    theirs = measure(torch_cases(torch), args.quick) if torch is not None else {}
+    ours = measure(make_cases(minigrad, F), args.quick)
+    theirs = measure(make_cases(torch, torch.nn.functional), args.quick) if torch else {}
 
     rows = []
     for name, seconds in ours.items():
