@@ -1,5 +1,5 @@
 """Utilities: gradient checking (gradcheck.py), graph export (graph.py), a progress bar for
-training loops (progress.py) and optional PNG plots (plot.py)."""
+training loops (progress.py), PNG plots (plot.py) and a PNG writer/reader (png.py)."""
 
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import to_dot
