@@ -6,6 +6,7 @@ Holds:
     seed_everything(seed)                  -- seed minigrad's generators (and NumPy's global one)
     fashion_mnist(data, device=None)       -- (train, test) TensorDatasets, images (N, 1, 28, 28)
                                               float32 in [0, 1], labels int64
+    mnist(data, device=None)               -- the same for MNIST digits (bundled: 4,000 / 1,000)
     accuracy(logits, labels)               -- the fraction of rows whose argmax is the label
     evaluate(model, loader, loss_fn=None)  -- {'loss': mean loss, 'acc': accuracy} over a loader,
                                               in eval mode and without building a graph
@@ -32,11 +33,11 @@ from pathlib import Path
 import numpy as np
 
 import minigrad
-from minigrad.data import FashionMNIST, TensorDataset
+from minigrad.data import MNIST, FashionMNIST, TensorDataset
 from minigrad.utils import Progress
 
-__all__ = ["make_parser", "seed_everything", "fashion_mnist", "accuracy", "evaluate", "limit",
-           "train_epoch", "output_dir", "report"]
+__all__ = ["make_parser", "seed_everything", "fashion_mnist", "mnist", "accuracy", "evaluate",
+           "limit", "train_epoch", "output_dir", "report"]
 
 EXAMPLES_DIR = Path(__file__).resolve().parent
 DEFAULT_OUT = EXAMPLES_DIR.parent / "out"
@@ -77,10 +78,23 @@ def fashion_mnist(data: str = "bundled",
     """Fashion-MNIST as ``(train, test)`` TensorDatasets of images (N, 1, 28, 28) float32 in
     [0, 1] and labels (N,) int64, on ``device``.  ``data='bundled'``: 10,000 / 2,000 images
     shipped with minigrad; ``data='full'``: 60,000 / 10,000 (installed or in the cache)."""
+    return _image_datasets(FashionMNIST, data, device)
+
+
+def mnist(data: str = "bundled",
+          device: str | None = None) -> tuple[TensorDataset, TensorDataset]:
+    """MNIST digits as ``(train, test)`` TensorDatasets of images (N, 1, 28, 28) float32 in
+    [0, 1] and labels (N,) int64, on ``device``.  ``data='bundled'``: 4,000 / 1,000 digits
+    shipped with minigrad; ``data='full'``: 60,000 / 10,000 (installed or in the cache)."""
+    return _image_datasets(MNIST, data, device)
+
+
+def _image_datasets(dataset_class, data: str,
+                    device: str | None) -> tuple[TensorDataset, TensorDataset]:
     subset = "bundled" if data == "bundled" else None
     datasets = []
     for train in (True, False):
-        raw = FashionMNIST(train=train, subset=subset)
+        raw = dataset_class(train=train, subset=subset)
         images = minigrad.tensor(raw.data.astype(np.float32)[:, None] / 255.0)
         labels = minigrad.tensor(raw.targets)
         if device is not None:
