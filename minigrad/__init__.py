@@ -26,4 +26,4 @@ from .tensor import Tensor, is_tensor
 from . import autograd, ops  # noqa: E402,F401  (public submodules)
 
 __version__ = "0.1.0"
-from . import data, nn, optim, train, utils  # noqa: E402,F401
+from . import data, nn, optim, text, train, utils  # noqa: E402,F401
