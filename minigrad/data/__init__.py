@@ -9,6 +9,7 @@
     mnist.py       MNIST, FashionMNIST
     bundled.py     load_bundled: small real data sets shipped inside the package
     corpora.py     load_austen: Jane Austen's novels, shipped inside the package
+    chorales.py    load_chorales: Bach chorale melodies, shipped inside the package
 
 >>> import minigrad
 >>> from minigrad.data import DataLoader, FashionMNIST, transforms
@@ -20,6 +21,7 @@
 
 from . import transforms
 from .bundled import BUNDLED, bundled_info, load_bundled
+from .chorales import Chorale, load_chorales
 from .collate import default_collate
 from .corpora import AUSTEN_BOOKS, load_austen
 from .dataloader import DataLoader
@@ -31,4 +33,4 @@ from .mnist import MNIST, FashionMNIST, cache_dir
 __all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "default_collate",
            "transforms", "read_idx", "write_idx", "download", "sha256_of", "DownloadError",
            "MNIST", "FashionMNIST", "cache_dir", "load_bundled", "bundled_info", "BUNDLED",
-           "load_austen", "AUSTEN_BOOKS"]
+           "load_austen", "AUSTEN_BOOKS", "load_chorales", "Chorale"]

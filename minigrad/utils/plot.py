@@ -143,7 +143,7 @@ def save_heatmap(path: str | os.PathLike, matrix, row_labels: Sequence[str] | No
         cells = np.repeat(np.repeat(scaled, cell_pixels, axis=0), cell_pixels, axis=1)
         write_png(path, _colour_map(cells))
         return True
-    figure = _figure(1.0 + 0.45 * columns, 1.0 + 0.35 * rows)
+    figure = _figure(min(1.0 + 0.45 * columns, 20.0), min(1.0 + 0.35 * rows, 20.0))
     axes = figure.add_subplot()
     image = axes.imshow(matrix, cmap="viridis", aspect="auto")
     figure.colorbar(image, ax=axes)
