@@ -10,6 +10,7 @@
     conv.py           Conv1d, Conv2d, ConvTranspose2d
     pooling.py        MaxPool2d, AvgPool2d, Adaptive*Pool2d, MaxUnpool2d
     normalization.py  BatchNorm1d/2d, LayerNorm, GroupNorm, InstanceNorm2d, LocalResponseNorm
+    padding.py        ZeroPad2d, ConstantPad2d, ReflectionPad2d, ReplicationPad2d, ... (1-D too)
     upsampling.py     Upsample
     rnn.py            RNNCell, LSTMCell, GRUCell, RNN, LSTM, GRU
     attention.py      MultiheadAttention, AdditiveAttention, PositionalEncoding
@@ -30,6 +31,7 @@ from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .module import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
+from .padding import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403

@@ -973,7 +973,9 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002 -- 
         size = x.shape[axis]
         if before < 0 or after < 0:
             raise ValueError(f"pad: mode {mode!r} needs non-negative pads, got {tuple(pad)}")
-        limit = size - 1 if mode == "reflect" else size
+        # reflect mirrors without the edge, circular wraps once; replicate repeats the edge
+        # value as often as asked (PyTorch's limits)
+        limit = {"reflect": size - 1, "circular": size, "replicate": math.inf}[mode]
         if max(before, after) > limit or size == 0:
             raise ValueError(f"pad: mode {mode!r} pads of {before} and {after} are too large "
                              f"for dim {axis} of size {size} (tensor of shape {tuple(x.shape)})")
