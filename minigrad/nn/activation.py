@@ -1,7 +1,7 @@
 """Activation layers: the module forms of ``nn.functional.activation``.
 
-Holds: ReLU, LeakyReLU, PReLU (learnable slope), ELU, SELU, GELU, SiLU, Sigmoid, Tanh, Softplus,
-Hardtanh, Softmax, LogSoftmax.
+Holds: ReLU, LeakyReLU, PReLU (learnable slope), ELU, SELU, GELU, SiLU, Sigmoid, LogSigmoid, Tanh,
+Softplus, Hardtanh, Softmax, LogSoftmax.
 
 Each layer stores its settings and calls the functional form in ``forward``; PReLU is the only
 one with a parameter.
@@ -14,8 +14,8 @@ from ..tensor import Tensor
 from . import functional as F
 from .module import Module, Parameter
 
-__all__ = ["ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU", "SiLU", "Sigmoid", "Tanh",
-           "Softplus", "Hardtanh", "Softmax", "LogSoftmax"]
+__all__ = ["ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU", "SiLU", "Sigmoid", "LogSigmoid",
+           "Tanh", "Softplus", "Hardtanh", "Softmax", "LogSoftmax"]
 
 
 def _inplace_repr(inplace: bool) -> str:
@@ -149,6 +149,13 @@ class Sigmoid(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return F.sigmoid(x)
+
+
+class LogSigmoid(Module):
+    """log(1 / (1 + exp(-x))), computed stably as -softplus(-x)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.logsigmoid(x)
 
 
 class Tanh(Module):

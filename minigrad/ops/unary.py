@@ -30,7 +30,7 @@ from .shape import reshape, sum_to
 
 __all__ = ["exp", "log", "log1p", "log2", "sqrt", "rsqrt", "abs", "sin", "cos", "tanh", "erf",
            "sigmoid", "relu", "leaky_relu", "prelu", "elu", "selu", "silu", "gelu", "softplus",
-           "hardtanh", "clamp", "clip", "maximum", "minimum", "where",
+           "logsigmoid", "hardtanh", "clamp", "clip", "maximum", "minimum", "where",
            "Exp", "Log", "Log1p", "Log2", "Sqrt", "Rsqrt", "Abs", "Sin", "Cos", "Tanh", "Erf",
            "Sigmoid", "ReLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Hardtanh", "Clamp",
            "Maximum", "Minimum", "Where"]
@@ -569,6 +569,13 @@ def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + e^(beta x)) / beta elementwise, a smooth relu; x itself where beta x > threshold.
     Stable for any |x|."""
     return Softplus(beta, threshold)(_float_input(x, "softplus"))
+
+
+def logsigmoid(x: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x) elementwise, stable for any x (never the log of an
+    underflowed 0).  A composition: its derivative, 1 - sigmoid(x), comes from softplus's."""
+    x = _float_input(x, "logsigmoid")
+    return -softplus(-x, 1.0, math.inf)
 
 
 class Hardtanh(Function):

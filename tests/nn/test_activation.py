@@ -46,6 +46,8 @@ MODULE_CASES = [
            _single()),
     OpCase("SiLU", nn.SiLU(), lambda x: x / (1 + np.exp(-x)), _single()),
     OpCase("Sigmoid", nn.Sigmoid(), lambda x: 1 / (1 + np.exp(-x)), _single()),
+    OpCase("LogSigmoid", nn.LogSigmoid(), lambda x: -np.log1p(np.exp(-x)), _single(low=-30.0,
+                                                                                  high=30.0)),
     OpCase("Tanh", nn.Tanh(), np.tanh, _single()),
     OpCase("Softplus(beta=2, threshold=3)", nn.Softplus(2.0, 3.0),
            lambda x: np.where(2 * x > 3, x, np.log1p(np.exp(2 * x)) / 2), _single(),
@@ -174,6 +176,26 @@ def test_functional_forms_match_modules():
     assert_close(F.hardtanh(x, -0.1, 0.1), np.clip(x.numpy(), -0.1, 0.1), np.float32)
     assert_close(F.softmax(x, dim=0), _softmax(x.numpy().astype(np.float64), 0), np.float32)
     assert F.softmax(x, 1, dtype=minigrad.float64).dtype == minigrad.float64
+
+
+def test_logsigmoid_is_stable_far_from_zero():
+    values = np.array([-200.0, -30.0, 0.0, 30.0, 200.0])
+    x = minigrad.tensor(values, dtype=minigrad.float64, requires_grad=True)
+    y = F.logsigmoid(x)
+    y.sum().backward()
+    expected = -np.logaddexp(0.0, -values)  # log sigmoid(x) = -log(1 + e^-x)
+    np.testing.assert_allclose(y.detach().numpy(), expected, rtol=1e-15)
+    sigmoid_of_minus_x = 1.0 / (1.0 + np.exp(values))
+    np.testing.assert_allclose(x.grad.numpy(), sigmoid_of_minus_x, rtol=1e-15)
+
+
+def test_logsigmoid_bad_and_integer_inputs():
+    with pytest.raises(TypeError, match="logsigmoid: expected a Tensor, got list"):
+        F.logsigmoid([1.0, 2.0])
+    integers = F.logsigmoid(minigrad.tensor([-1, 0, 2]))  # promoted like the other activations
+    assert integers.dtype == minigrad.float32
+    np.testing.assert_allclose(integers.numpy(), -np.log1p(np.exp([1.0, 0.0, -2.0])),
+                               rtol=1e-6)
 
 
 def test_activations_in_a_network_double_backward():

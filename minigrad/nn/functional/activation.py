@@ -1,7 +1,7 @@
 """nn.functional.activation: activation functions with PyTorch's ``F.*`` signatures.
 
-Holds: relu, leaky_relu, prelu, elu, selu, gelu, silu, sigmoid, tanh, softplus, hardtanh,
-softmax, log_softmax.
+Holds: relu, leaky_relu, prelu, elu, selu, gelu, silu, sigmoid, logsigmoid, tanh, softplus,
+hardtanh, softmax, log_softmax.
 
 The math (and the derivatives) live in ``minigrad/ops/unary.py`` and ``minigrad/ops/softmax.py``;
 these functions only accept PyTorch's argument lists.  ``inplace=True`` is accepted for
@@ -16,8 +16,8 @@ import warnings
 from ... import ops
 from ...tensor import Tensor
 
-__all__ = ["relu", "leaky_relu", "prelu", "elu", "selu", "gelu", "silu", "sigmoid", "tanh",
-           "softplus", "hardtanh", "softmax", "log_softmax"]
+__all__ = ["relu", "leaky_relu", "prelu", "elu", "selu", "gelu", "silu", "sigmoid", "logsigmoid",
+           "tanh", "softplus", "hardtanh", "softmax", "log_softmax"]
 
 
 def relu(x: Tensor, inplace: bool = False) -> Tensor:
@@ -60,6 +60,11 @@ def silu(x: Tensor, inplace: bool = False) -> Tensor:
 def sigmoid(x: Tensor) -> Tensor:
     """1 / (1 + exp(-x))."""
     return ops.sigmoid(x)
+
+
+def logsigmoid(x: Tensor) -> Tensor:
+    """log(1 / (1 + exp(-x))), computed stably as -softplus(-x)."""
+    return ops.logsigmoid(x)
 
 
 def tanh(x: Tensor) -> Tensor:
