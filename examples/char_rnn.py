@@ -431,7 +431,7 @@ def run_tagging(args) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 def main(argv=None) -> dict:
-    parser = make_parser(__doc__.splitlines()[0], epochs=None, batch_size=64, lr=None)
+    parser = make_parser(__doc__.splitlines()[0], epochs=None, batch_size=64, lr=None, data=False)
     parser.add_argument("--cell", choices=tuple(RNN_CLASSES), default="lstm")
     parser.add_argument("--layers", type=int, default=1, help="stacked recurrent layers")
     parser.add_argument("--hidden", type=int, default=None,

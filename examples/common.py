@@ -1,8 +1,8 @@
 """Helpers shared by the examples: command line, seeding, data, accuracy, evaluation, results.
 
 Holds:
-    make_parser(description, epochs=, batch_size=, lr=)  -- argparse with the common flags:
-        --epochs --batch-size --lr --seed --device --data {bundled,full} --out --fast
+    make_parser(description, epochs=, batch_size=, lr=, data=)  -- argparse with the common
+        flags: --epochs --batch-size --lr --seed --device [--data {bundled,full}] --out --fast
     seed_everything(seed)                  -- seed minigrad's generators (and NumPy's global one)
     fashion_mnist(data, device=None)       -- (train, test) TensorDatasets, images (N, 1, 28, 28)
                                               float32 in [0, 1], labels int64
@@ -43,22 +43,28 @@ EXAMPLES_DIR = Path(__file__).resolve().parent
 DEFAULT_OUT = EXAMPLES_DIR.parent / "out"
 
 
-def make_parser(description: str, epochs: int | None = 10, batch_size: int = 256,
-                lr: float = 0.1) -> argparse.ArgumentParser:
+def make_parser(description: str, epochs: int | None = 10, batch_size: int | None = 256,
+                lr: float | None = 0.1, data: bool = True) -> argparse.ArgumentParser:
     """An ArgumentParser with the flags every example shares; add your own to it.
-    ``epochs=None`` leaves ``--epochs`` None unless given, for the example to choose."""
+    ``epochs``, ``batch_size`` or ``lr`` None leaves that flag None unless given, for the example
+    to choose; ``data=False`` leaves out ``--data`` (for examples with a single data set)."""
+
+    def default_help(value, prefix: str = "") -> str:
+        return prefix + (f"default {value}" if value is not None else
+                         "default: depends on the other options")
+
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--epochs", type=int, default=epochs,
-                        help=f"default {epochs}" if epochs is not None else
-                        "default: depends on the other options")
+    parser.add_argument("--epochs", type=int, default=epochs, help=default_help(epochs))
     parser.add_argument("--batch-size", type=int, default=batch_size,
-                        help=f"default {batch_size}")
-    parser.add_argument("--lr", type=float, default=lr, help=f"learning rate, default {lr}")
+                        help=default_help(batch_size))
+    parser.add_argument("--lr", type=float, default=lr,
+                        help=default_help(lr, prefix="learning rate, "))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1, ...")
-    parser.add_argument("--data", choices=("bundled", "full"), default="bundled",
-                        help="bundled: the subset shipped with minigrad (default); full: the "
-                             "complete data set (must be installed or downloaded)")
+    if data:
+        parser.add_argument("--data", choices=("bundled", "full"), default="bundled",
+                            help="bundled: the subset shipped with minigrad (default); full: "
+                                 "the complete data set (must be installed or downloaded)")
     parser.add_argument("--out", default=None,
                         help=f"folder for the curve PNGs (default {DEFAULT_OUT})")
     parser.add_argument("--fast", action="store_true",

@@ -417,7 +417,7 @@ def transpositions(chorales: list[Chorale], semitones: int) -> list[Chorale]:
 
 
 def main(argv=None) -> dict:
-    parser = make_parser(__doc__.splitlines()[0], epochs=20, batch_size=16, lr=3e-3)
+    parser = make_parser(__doc__.splitlines()[0], epochs=20, batch_size=16, lr=3e-3, data=False)
     parser.add_argument("--hidden", type=int, default=256, help="LSTM hidden size")
     parser.add_argument("--layers", type=int, default=1, help="stacked LSTM layers")
     parser.add_argument("--dropout", type=float, default=0.3)

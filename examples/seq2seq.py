@@ -210,7 +210,7 @@ def attention_map(model: Seq2Seq, source: list[str], output: list[str], data: di
 
 
 def main(argv=None) -> dict:
-    parser = make_parser(__doc__.splitlines()[0], epochs=6, batch_size=64, lr=0.005)
+    parser = make_parser(__doc__.splitlines()[0], epochs=6, batch_size=64, lr=0.005, data=False)
     parser.add_argument("--attention", choices=("none", "bahdanau"), default="bahdanau")
     parser.add_argument("--train-size", type=int, default=12000,
                         help="training numbers (default 12000)")

@@ -147,7 +147,7 @@ class StyleLoss:
 
 
 def main(argv=None) -> dict:
-    parser = make_parser(__doc__.splitlines()[0], epochs=None, batch_size=1, lr=0.03)
+    parser = make_parser(__doc__.splitlines()[0], epochs=None, batch_size=1, lr=0.03, data=False)
     parser.add_argument("--content", choices=IMAGE_NAMES, default="chelsea")
     parser.add_argument("--style", choices=IMAGE_NAMES, default="coffee")
     parser.add_argument("--steps", type=int, default=300, help="Adam steps on the pixels")

@@ -167,7 +167,7 @@ def cross_attention(model: TransformerTranslator, source: list[str], output: lis
 
 
 def main(argv=None) -> dict:
-    parser = make_parser(__doc__.splitlines()[0], epochs=6, batch_size=64, lr=0.5)
+    parser = make_parser(__doc__.splitlines()[0], epochs=6, batch_size=64, lr=0.5, data=False)
     parser.add_argument("--train-size", type=int, default=12000,
                         help="training numbers (default 12000)")
     parser.add_argument("--test-size", type=int, default=500,

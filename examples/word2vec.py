@@ -458,7 +458,7 @@ def pair_scores(unit: np.ndarray, vocab: Vocab, valid: np.ndarray, pairs,
 # ---------------------------------------------------------------------------------------------
 
 def main(argv=None) -> dict:
-    parser = make_parser(__doc__.splitlines()[0], epochs=None, batch_size=None, lr=None)
+    parser = make_parser(__doc__.splitlines()[0], epochs=None, batch_size=None, lr=None, data=False)
     parser.add_argument("--model", choices=("skipgram", "cbow"), default="skipgram")
     parser.add_argument("--loss", choices=("negative", "hierarchical"), default="negative")
     parser.add_argument("--books", default="all",
