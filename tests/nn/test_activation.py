@@ -35,6 +35,11 @@ MODULE_CASES = [
     OpCase("ReLU", nn.ReLU(), lambda x: np.maximum(x, 0), _single(), kinks=[0.0]),
     OpCase("LeakyReLU(0.1)", nn.LeakyReLU(0.1), lambda x: np.where(x > 0, x, 0.1 * x),
            _single(), kinks=[0.0]),
+    # slopes outside [0, 1] take the general branch of the forward pass
+    OpCase("LeakyReLU(1.5)", nn.LeakyReLU(1.5), lambda x: np.where(x > 0, x, 1.5 * x),
+           _single(), kinks=[0.0]),
+    OpCase("LeakyReLU(-0.2)", nn.LeakyReLU(-0.2), lambda x: np.where(x > 0, x, -0.2 * x),
+           _single(), kinks=[0.0]),
     OpCase("ELU(0.5)", nn.ELU(0.5), lambda x: np.where(x > 0, x, 0.5 * (np.exp(x) - 1)),
            _single(), kinks=[0.0]),
     OpCase("SELU", nn.SELU(),
