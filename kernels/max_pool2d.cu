@@ -7,9 +7,10 @@
 //            xpad[n, c, i*sh + a*dh, j*sw + b*dw], with xpad = x padded by -inf (top/left in
 //            front; the rows/columns past the end, which ceil_mode may reach, read as -inf).
 //   indices  (N, C, Ho, Wo), int64: the flat position h*W + w of the maximum inside its (H, W)
-//            plane (the first one on ties, a NaN beating every number, exactly as argmax).
+//            plane (the first one on ties, a NaN beating every number, exactly as argmax; never
+//            a padding position: -1 where the window holds no input position).
 //   backward: grad_y (N*C, P) and indices (N*C, P) C-contiguous, grad_x (N*C, H*W) zeroed:
-//            grad_x[nc, indices[nc, k]] += grad_y[nc, k].
+//            grad_x[nc, indices[nc, k]] += grad_y[nc, k], skipping indices of -1.
 //
 // Thread mapping
 //   forward:  one thread per output element (grid-stride loop); it scans its kh*kw window in
@@ -41,19 +42,20 @@ __device__ void max_pool2d_forward_impl(const T* __restrict__ x, T* __restrict__
         long long plane = index / (out_w * out_h);
         const T* source = x + plane * height * width;
         T best = negative_infinity(T(0));
-        // argmax over a window that holds only -inf picks the window's first position
-        long long best_position = (i * sh - top) * width + (j * sw - left);
+        // padding positions never win: a window of -inf only goes to its first position inside
+        // the input, and one that holds no input position at all keeps -1 (no gradient)
+        long long best_position = -1;
         for (long long a = 0; a < kh; ++a) {
             long long row = i * sh + a * dh - top;
             for (long long b = 0; b < kw; ++b) {
                 long long column = j * sw + b * dw - left;
-                T value = negative_infinity(T(0));
-                if (row >= 0 && row < height && column >= 0 && column < width) {
-                    value = source[row * width + column];
+                if (row < 0 || row >= height || column < 0 || column >= width) {
+                    continue;
                 }
+                T value = source[row * width + column];
                 bool value_is_nan = value != value;
                 bool best_is_nan = best != best;
-                if (value > best || (value_is_nan && !best_is_nan)) {
+                if (value > best || (value_is_nan && !best_is_nan) || best_position < 0) {
                     best = value;
                     best_position = row * width + column;
                 }
@@ -75,7 +77,10 @@ __device__ void max_pool2d_backward_impl(const T* __restrict__ grad_y,
     for (long long index = (long long)blockIdx.x * blockDim.x + threadIdx.x; index < total;
          index += step) {
         long long plane = index / positions;
-        atomicAdd(grad_x + plane * plane_size + indices[index], grad_y[index]);
+        long long target = indices[index];
+        if (target >= 0) {  // -1: a window with no input position sends nothing
+            atomicAdd(grad_x + plane * plane_size + target, grad_y[index]);
+        }
     }
 }
 

@@ -169,7 +169,8 @@ def _flat_positions(indices, batch: int, channels: int, size: int):
 class ScatterSpatial(Function):
     """out[n, c, indices[n, c, k]] += values[n, c, k]: values of shape (N, C, *S) sent to the
     flat positions ``indices`` (broadcastable to (N, C, *S)) of an (N, C, H, W) array of zeros.
-    Positions hit twice get the sum (``bincount`` adds them, so no ``np.add.at``)."""
+    Positions hit twice get the sum (``bincount`` adds them, so no ``np.add.at``); values whose
+    index is -1 go nowhere."""
 
     def __init__(self, indices, out_size):
         self.indices = indices
@@ -181,7 +182,12 @@ class ScatterSpatial(Function):
         xp = xp_of(values)
         batch, channels = values.shape[:2]
         size = math.prod(self.out_size)
-        positions = _flat_positions(self.indices, batch, channels, size)
+        indices = self.indices
+        missing = indices < 0
+        if missing.any():  # index -1: no position (see MaxPool2d); send a zero to position 0
+            values = xp.where(missing, 0, values)
+            indices = xp.where(missing, 0, indices)
+        positions = _flat_positions(indices, batch, channels, size)
         total = xp.bincount(positions, weights=values.ravel(), minlength=batch * channels * size)
         return total.astype(values.dtype, copy=False).reshape((batch, channels) + self.out_size)
 
@@ -193,7 +199,8 @@ class ScatterSpatial(Function):
 
 class GatherSpatial(Function):
     """out[n, c, k] = x[n, c, indices[n, c, k]]: read the flat positions ``indices`` of each
-    (H, W) plane; the result has the indices' shape with (N, C) in front (``out_shape``)."""
+    (H, W) plane; the result has the indices' shape with (N, C) in front (``out_shape``).
+    Index -1 reads 0."""
 
     def __init__(self, indices, out_shape):
         self.indices = indices
@@ -203,8 +210,14 @@ class GatherSpatial(Function):
         xp = xp_of(x)
         batch, channels = x.shape[:2]
         indices = xp.broadcast_to(self.indices, (batch, channels) + self.indices.shape[2:])
+        indices = indices.reshape(batch, channels, -1)
+        missing = indices < 0
         flat = x.reshape(batch, channels, -1)
-        picked = xp.take_along_axis(flat, indices.reshape(batch, channels, -1), axis=2)
+        if missing.any():  # index -1: no position (see MaxPool2d); it reads 0
+            picked = xp.take_along_axis(flat, xp.where(missing, 0, indices), axis=2)
+            picked = xp.where(missing, 0, picked)
+        else:
+            picked = xp.take_along_axis(flat, indices, axis=2)
         return picked.reshape(self.out_shape)
 
     # d out[k] / d x[p] = 1 where indices[k] = p: gradients are added back there (a scatter)
@@ -218,9 +231,23 @@ class GatherSpatial(Function):
 # ---------------------------------------------------------------------------------------------
 
 
+def _first_input_position(setup: _PoolSetup, height: int, width: int, xp):
+    """For every output (i, j) of a max-pool: the offset a*kw + b of the first window position
+    inside the input (not in the padding), and whether the window has one.  Shapes (Ho, Wo)."""
+    (kh, kw), (sh, sw), (dh, dw) = setup.kernel, setup.stride, setup.dilation
+    out_h, out_w = setup.out_size
+    top, _, left, _ = setup.geometry.padding
+    offsets = xp.arange(kh * kw)
+    rows = xp.arange(out_h)[:, None, None] * sh + (offsets // kw) * dh - top  # (Ho, 1, K)
+    columns = xp.arange(out_w)[None, :, None] * sw + (offsets % kw) * dw - left  # (1, Wo, K)
+    inside = (rows >= 0) & (rows < height) & (columns >= 0) & (columns < width)  # (Ho, Wo, K)
+    return inside.argmax(axis=-1), inside.any(axis=-1)
+
+
 class MaxPool2d(Function):
     """y[n, c, i, j] = max over the window of output (i, j); ``self.indices`` holds the flat
-    input position h*W + w of each maximum (the first one on ties)."""
+    input position h*W + w of each maximum (the first one on ties; never a padding position:
+    -1 for a window that holds no input position, whose maximum is -inf)."""
 
     def __init__(self, setup: _PoolSetup):
         self.setup = setup
@@ -248,11 +275,21 @@ class MaxPool2d(Function):
         windows = windows.reshape(batch, channels, out_h, out_w, kh * kw)  # one copy
         winner = windows.argmax(axis=-1)
         y = xp.take_along_axis(windows, winner[..., None], axis=-1)[..., 0]
+        # NOTE: in a window of -inf only, argmax may pick a padding position.  Such a window
+        # takes its first position inside the input instead, or none (index -1: no gradient)
+        # when it holds no input position at all (padding together with dilation or ceil_mode)
+        only_minus_infinity = xp.isneginf(y)
+        has_input = None
+        if only_minus_infinity.any():
+            first_inside, has_input = _first_input_position(setup, height, width, xp)
+            winner = xp.where(only_minus_infinity, first_inside, winner)
         # window offset (a, b) of output (i, j) -> input row i*sh + a*dh - top, column likewise
         top, _, left, _ = geometry.padding
         rows = xp.arange(out_h).reshape(out_h, 1) * sh + (winner // kw) * dh - top
         columns = xp.arange(out_w) * sw + (winner % kw) * dw - left
         self.indices = rows * width + columns
+        if has_input is not None:
+            self.indices = xp.where(has_input, self.indices, -1)
         return y
 
     # d max(window)/dx = 1 at the argmax and 0 elsewhere: each gradient goes to its winner
@@ -267,7 +304,10 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,  
     ``y[n, c, i, j] = max_{a, b} xpad[n, c, i*sh + a*dh, j*sw + b*dw]`` with -inf padding.
     Shapes: (N, C, H, W) or (C, H, W) -> (N, C, Ho, Wo), Ho = floor((H + 2p - d*(k-1) - 1)/s) + 1
     (ceil with ``ceil_mode``).  ``stride`` defaults to ``kernel_size``.  With ``return_indices``
-    also returns the int64 flat positions h*W + w of the maxima (for max_unpool2d).
+    also returns the int64 flat positions h*W + w of the maxima (for max_unpool2d); a window
+    that holds only padding (possible with dilation or ceil_mode) gives -inf, index -1 and no
+    gradient (PyTorch returns an index computed from the window's start there, which can name an
+    unrelated input element and send it the gradient).
 
     >>> import minigrad
     >>> x = minigrad.tensor([[[[1.0, 2.0], [4.0, 3.0]]]])
@@ -546,7 +586,8 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
     is put at its flat position ``indices`` (as returned by max_pool2d) of a zero image.
 
     Output size: Ho = (H - 1)*stride - 2*padding + kernel_size, unless ``output_size`` (H, W)
-    (or a full shape) is given.  Indices that repeat (overlapping windows) add their values.
+    (or a full shape) is given.  Indices that repeat (overlapping windows) add their values;
+    index -1 (a max-pool window that held no input position) drops its value.
 
     >>> import minigrad
     >>> x = minigrad.tensor([[[[1.0, 2.0], [4.0, 3.0]]]])
@@ -573,9 +614,9 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
         out = tuple(int(s) for s in tuple(output_size)[-2:])
     if min(out) <= 0:
         raise ValueError(f"{op}: output size {out} must be positive")
-    if index_array.size and (int(index_array.min()) < 0 or
+    if index_array.size and (int(index_array.min()) < -1 or
                              int(index_array.max()) >= out[0] * out[1]):
-        raise ValueError(f"{op}: indices must lie in [0, {out[0] * out[1]}) for an output of "
+        raise ValueError(f"{op}: indices must lie in [-1, {out[0] * out[1]}) for an output of "
                          f"size {out}, got values from {int(index_array.min())} to "
                          f"{int(index_array.max())}")
     return _unbatch(ScatterSpatial(index_array, out)(x), unbatched)

@@ -113,6 +113,7 @@ POOL_CASES = [  # input size, kernel, stride, padding, dilation, ceil_mode
     ((7, 6), (3, 3), (2, 2), (1, 1), (1, 1), True),
     ((8, 9), (3, 2), (1, 2), (1, 0), (2, 1), False),
     ((5, 5), (2, 3), (3, 1), (1, 1), (1, 2), True),
+    ((3, 2), (1, 2), (1, 1), (0, 1), (1, 3), False),  # every window reads padding only
 ]
 
 

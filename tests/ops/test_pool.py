@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import minigrad
@@ -113,6 +113,9 @@ def pool_problems(draw, dilate=True):
 def test_max_pool2d_against_loops_with_gradients(device, problem, data):
     x, k, s, p, d, ceil_mode = problem
     x = make_distinct(x)  # no ties: the argmax (and the gradient) is unique
+    # a window of padding only gives -inf, where finite differences mean nothing; such windows
+    # have their own test (test_max_pool2d_window_of_padding_only_...)
+    assume((reference_max_pool(x, k, s, p, d, ceil_mode)[1] >= 0).all())
 
     def op(t):
         return max_pool2d(t, k, s, p, d, ceil_mode)
@@ -126,6 +129,28 @@ def test_max_pool2d_against_loops_with_gradients(device, problem, data):
     np.testing.assert_array_equal(index.numpy(), reference_max_pool(x, k, s, p, d,
                                                                    ceil_mode)[1])
     assert index.dtype == minigrad.int64
+
+
+def test_max_pool2d_window_of_padding_only_gives_minus_infinity_and_no_gradient():
+    # width 2, padding 1, dilation 3: the one window reads columns -1 and 2, both padding
+    x = minigrad.tensor([[[[1.0, 2.0]]]], dtype=minigrad.float64, requires_grad=True)
+    y, index = max_pool2d(x, (1, 2), 1, (0, 1), (1, 3), return_indices=True)
+    assert y.tolist() == [[[[-np.inf]]]] and index.tolist() == [[[[-1]]]]
+    y.sum().backward()
+    assert x.grad.tolist() == [[[[0.0, 0.0]]]]
+    assert max_unpool2d(y, index, (1, 2), 1, (0, 1), output_size=(1, 2)).tolist() == \
+        [[[[0.0, 0.0]]]]
+
+
+def test_max_pool2d_window_of_minus_infinity_never_picks_padding():
+    # the first window reads padding, then x[0] = -inf: the input position wins, not the padding
+    x = minigrad.tensor([[[[-np.inf, 3.0, -np.inf]]]], dtype=minigrad.float64,
+                        requires_grad=True)
+    y, index = max_pool2d(x, (1, 2), 1, (0, 1), return_indices=True)
+    assert y.tolist() == [[[[-np.inf, 3.0, 3.0, -np.inf]]]]
+    assert index.tolist() == [[[[0, 1, 1, 2]]]]
+    y.backward(minigrad.ones_like(y))
+    assert x.grad.tolist() == [[[[1.0, 2.0, 1.0]]]]
 
 
 def test_max_pool2d_gradient_goes_to_the_argmax_and_accumulates():
@@ -342,7 +367,7 @@ def test_pooling_bad_inputs():
     with pytest.raises(ValueError, match=r"adaptive_avg_pool2d: output_size must be positive"):
         adaptive_avg_pool2d(minigrad.zeros(1, 1, 4, 4), (0, 2))
     y, index = max_pool2d(minigrad.zeros(1, 1, 4, 4), 2, return_indices=True)
-    with pytest.raises(ValueError, match=r"max_unpool2d: indices must lie in \[0, 4\)"):
+    with pytest.raises(ValueError, match=r"max_unpool2d: indices must lie in \[-1, 4\)"):
         max_unpool2d(y, index, 2, output_size=(2, 2))
     with pytest.raises(ValueError, match=r"indices of shape \(1, 1, 2, 2\) do not match input "
                                          r"of shape \(1, 2, 2, 2\)"):
