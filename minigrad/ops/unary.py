@@ -29,11 +29,11 @@ from .compare import sign
 from .shape import reshape, sum_to
 
 __all__ = ["exp", "log", "log1p", "log2", "sqrt", "rsqrt", "abs", "sin", "cos", "tanh", "erf",
-           "sigmoid", "relu", "leaky_relu", "prelu", "elu", "selu", "silu", "gelu", "softplus",
-           "logsigmoid", "hardtanh", "clamp", "clip", "maximum", "minimum", "where",
+           "sigmoid", "relu", "leaky_relu", "prelu", "elu", "selu", "silu", "gelu", "normal_cdf",
+           "softplus", "logsigmoid", "hardtanh", "clamp", "clip", "maximum", "minimum", "where",
            "Exp", "Log", "Log1p", "Log2", "Sqrt", "Rsqrt", "Abs", "Sin", "Cos", "Tanh", "Erf",
-           "Sigmoid", "ReLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Hardtanh", "Clamp",
-           "Maximum", "Minimum", "Where"]
+           "Sigmoid", "ReLU", "LeakyReLU", "ELU", "NormalCDF", "GELUTanh", "Softplus", "Hardtanh",
+           "Clamp", "Maximum", "Minimum", "Where"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,8 +302,9 @@ def _exp_minus_square(xp, y):
 
 def erf_array(x):
     """erf of a NumPy or CuPy array, elementwise, with array ops only (~1e-16 relative error in
-    float64).  Each of Cody's three ranges is evaluated on a clipped copy of the input (so no
-    branch overflows) and ``where`` picks the right one for every element."""
+    float64).  Each of Cody's ranges is evaluated on a clipped copy of the input (so no branch
+    overflows) and ``where`` picks the right one for every element; the tail (|x| > 4) only
+    when some element lies there."""
     xp = xp_of(x)
     y = xp.abs(x)
 
@@ -327,21 +328,22 @@ def erf_array(x):
     erfc_middle = _exp_minus_square(xp, middle) * (numerator + _ERF_C[7]) / (
         denominator + _ERF_D[7])
 
-    # tail: erfc(y) from the asymptotic series in 1/y^2
-    tail = xp.clip(y, 4.0, _LARGE)
-    inverse_square = 1 / (tail * tail)
-    numerator = _ERF_P[5] * inverse_square
-    denominator = inverse_square
-    for i in range(4):
-        numerator = (numerator + _ERF_P[i]) * inverse_square
-        denominator = (denominator + _ERF_Q[i]) * inverse_square
-    correction = inverse_square * (numerator + _ERF_P[4]) / (denominator + _ERF_Q[4])
-    erfc_tail = _exp_minus_square(xp, tail) * (_ONE_OVER_SQRT_PI - correction) / tail
+    # tail: erfc(y) from the asymptotic series in 1/y^2 (rare in practice: skipped if unused)
+    erfc_large = erfc_middle
+    if (y > 4.0).any():
+        tail = xp.clip(y, 4.0, _LARGE)
+        inverse_square = 1 / (tail * tail)
+        numerator = _ERF_P[5] * inverse_square
+        denominator = inverse_square
+        for i in range(4):
+            numerator = (numerator + _ERF_P[i]) * inverse_square
+            denominator = (denominator + _ERF_Q[i]) * inverse_square
+        correction = inverse_square * (numerator + _ERF_P[4]) / (denominator + _ERF_Q[4])
+        erfc_tail = _exp_minus_square(xp, tail) * (_ONE_OVER_SQRT_PI - correction) / tail
+        erfc_large = xp.where(y <= 4.0, erfc_middle, erfc_tail)
 
     # erf(y) = 1 - erfc(y) for y > 0.46875, and erf(-y) = -erf(y)
-    erfc_large = xp.where(y <= 4.0, erfc_middle, erfc_tail)
-    erf_large = (0.5 - erfc_large) + 0.5
-    erf_large = xp.where(x < 0, -erf_large, erf_large)
+    erf_large = xp.copysign((0.5 - erfc_large) + 0.5, x)
     return xp.where(y <= _SMALL, erf_small, erf_large)
 
 
@@ -516,34 +518,43 @@ _SQRT_TWO_OVER_PI = math.sqrt(2 / math.pi)
 _GELU_CUBIC = 0.044715
 
 
-class GELU(Function):
-    def __init__(self, approximate: str):
-        self.approximate = approximate
-
+class NormalCDF(Function):
     def forward(self, x):
-        xp = xp_of(x)
-        if self.approximate == "tanh":
-            inner = _SQRT_TWO_OVER_PI * (x + _GELU_CUBIC * x * x * x)
-            return 0.5 * x * (1 + xp.tanh(inner))
-        return 0.5 * x * (1 + erf_array(x * _SQRT_HALF))
+        return 0.5 * (1 + erf_array(x * _SQRT_HALF))
 
-    # exact: d/dx x Phi(x) = Phi(x) + x phi(x);  tanh form: d/dx 0.5 x (1 + tanh(u(x)))
+    # d/dx Phi(x) = phi(x) = exp(-x^2 / 2) / sqrt(2 pi), the standard normal density
     def backward(self, grad):
         (x,) = self.inputs
-        if self.approximate == "tanh":
-            t = tanh((x + x * x * x * _GELU_CUBIC) * _SQRT_TWO_OVER_PI)
-            du_dx = (1 + x * x * (3 * _GELU_CUBIC)) * _SQRT_TWO_OVER_PI
-            return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du_dx)
-        cdf = (1 + erf(x * _SQRT_HALF)) * 0.5
-        pdf = exp(x * x * -0.5) * _ONE_OVER_SQRT_TWO_PI
-        return grad * (cdf + x * pdf)
+        return grad * exp(x * x * -0.5) * _ONE_OVER_SQRT_TWO_PI
+
+
+def normal_cdf(x: Tensor) -> Tensor:
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2, the standard normal CDF, elementwise."""
+    return NormalCDF()(_float_input(x, "normal_cdf"))
+
+
+class GELUTanh(Function):
+    def forward(self, x):
+        xp = xp_of(x)
+        inner = _SQRT_TWO_OVER_PI * (x + _GELU_CUBIC * x * x * x)
+        return 0.5 * x * (1 + xp.tanh(inner))
+
+    # d/dx 0.5 x (1 + tanh(u)) = 0.5 (1 + tanh(u)) + 0.5 x (1 - tanh(u)^2) u',
+    # u = sqrt(2/pi) (x + 0.044715 x^3)
+    def backward(self, grad):
+        (x,) = self.inputs
+        t = tanh((x + x * x * x * _GELU_CUBIC) * _SQRT_TWO_OVER_PI)
+        du_dx = (1 + x * x * (3 * _GELU_CUBIC)) * _SQRT_TWO_OVER_PI
+        return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du_dx)
 
 
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit, x * Phi(x) with Phi the standard normal CDF.
 
-    ``approximate='none'``: Phi(x) = (1 + erf(x / sqrt 2)) / 2, exact.
-    ``approximate='tanh'``: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+    ``approximate='none'``: Phi(x) = (1 + erf(x / sqrt 2)) / 2, exact.  A composition,
+    x * normal_cdf(x): autograd derives Phi(x) + x phi(x) and reuses the Phi computed forward
+    (erf, the costly part, runs once).
+    ``approximate='tanh'``: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), one Function.
 
     >>> import minigrad
     >>> minigrad.gelu(minigrad.tensor([-1.0, 0.0, 1.0]))
@@ -551,7 +562,10 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     """
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return GELU(approximate)(_float_input(x, "gelu"))
+    x = _float_input(x, "gelu")
+    if approximate == "tanh":
+        return GELUTanh()(x)
+    return x * NormalCDF()(x)
 
 
 class Softplus(Function):

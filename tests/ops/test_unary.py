@@ -111,6 +111,8 @@ CASES = [
            lambda a: _elu_reference(a, 0.5), _one(), kinks=[0.0]),
     OpCase("selu", minigrad.selu, _selu_reference, _one(), kinks=[0.0]),
     OpCase("silu", minigrad.silu, lambda a: a * _sigmoid_reference(a), _one()),
+    OpCase("normal_cdf", minigrad.normal_cdf,
+           lambda a: 0.5 * (1.0 + _erf_reference(a / math.sqrt(2.0))), _one(-7.0, 7.0)),
     OpCase("gelu", minigrad.gelu, _gelu_reference, _one(-5.0, 5.0)),
     OpCase("gelu tanh", lambda x: minigrad.gelu(x, approximate="tanh"), _gelu_tanh_reference,
            _one(-5.0, 5.0)),
@@ -407,7 +409,8 @@ def test_tensor_methods_and_aliases():
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "abs", "relu", "sigmoid", "gelu", "erf"])
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "abs", "relu", "sigmoid", "gelu", "erf",
+                                  "normal_cdf", "logsigmoid", "leaky_relu"])
 def test_non_tensor_input_is_a_type_error(name):
     with pytest.raises(TypeError, match=f"{name}: expected a Tensor, got list"):
         getattr(minigrad, name)([1.0, 2.0])
