@@ -20,6 +20,8 @@ Holds:
                             the teacher-forced test loss per token
     score_translations(model, pairs, src_vocab, tgt_vocab, beam_size, max_length)
                             corpus BLEU and exact match of greedy and beam-search translations
+    print_scores(metrics, beam_size, seconds)
+                            print those scores on one line
     show_translations(numbers, greedy, beamed)
                             print a few translations and the mistakes
     showcase_numbers(test_numbers)
@@ -432,6 +434,15 @@ def score_translations(model, pairs: list, src_vocab: Vocab, tgt_vocab: Vocab,
         f"exact_beam{beam_size}": sum(b == r for b, r in zip(beamed, references)) / count,
     }
     return metrics, greedy, beamed
+
+
+def print_scores(metrics: dict, beam_size: int, seconds: float) -> None:
+    """One line: BLEU and exact-match rate of greedy decoding and of beam search (the
+    ``metrics`` of score_translations), and the run's time so far."""
+    print(f"BLEU greedy {metrics['bleu_greedy']:.4f}, beam {beam_size} "
+          f"{metrics[f'bleu_beam{beam_size}']:.4f}; exact match greedy "
+          f"{metrics['exact_greedy']:.4f}, beam {metrics[f'exact_beam{beam_size}']:.4f} "
+          f"({seconds:.1f} s)")
 
 
 def show_translations(numbers: list[int], greedy: list, beamed: list, examples: int = 4,

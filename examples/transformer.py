@@ -53,6 +53,7 @@ from common import make_parser, output_dir, report, seed_everything
 from number_words import (
     load_translation,
     mean_loss,
+    print_scores,
     score_translations,
     show_translations,
     showcase_numbers,
@@ -224,10 +225,7 @@ def main(argv=None) -> dict:
         desc="translate test numbers")
     seconds = time.perf_counter() - start
     show_translations(data["test_numbers"], greedy, beamed)
-    print(f"BLEU greedy {metrics['bleu_greedy']:.4f}, beam {args.beam_size} "
-          f"{metrics[f'bleu_beam{args.beam_size}']:.4f}; exact match greedy "
-          f"{metrics['exact_greedy']:.4f}, beam {metrics[f'exact_beam{args.beam_size}']:.4f} "
-          f"({seconds:.1f} s)")
+    print_scores(metrics, args.beam_size, seconds)
 
     folder = output_dir(args)
     if save_curves(folder / "transformer_curves.png", curves,

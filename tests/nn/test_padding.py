@@ -10,20 +10,8 @@ import minigrad
 import minigrad.nn.functional as F
 from minigrad import nn
 from tests.harness import OpCase, check_op, devices
+from tests.ops.test_shape import _numpy_pad  # F.pad's widths given to np.pad
 from tests.strategies import arrays
-
-NUMPY_MODE = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
-              "circular": "wrap"}
-
-
-def _numpy_pad(x, padding, mode, value=0.0):
-    """PyTorch's (left, right[, top, bottom]) given to np.pad (first dim first)."""
-    pairs = [(0, 0)] * x.ndim
-    for i in range(len(padding) // 2):
-        pairs[x.ndim - 1 - i] = (padding[2 * i], padding[2 * i + 1])
-    if mode == "constant":
-        return np.pad(x, pairs, mode="constant", constant_values=value)
-    return np.pad(x, pairs, mode=NUMPY_MODE[mode])
 
 
 def _inputs(spatial_dims, batched=True, min_side=3):
